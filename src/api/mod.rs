@@ -1,0 +1,30 @@
+//! HTTP: thin actix handlers. Request/response types sit beside their handler; every handler
+//! checks the token, the role and the clinic, and reaches the database through `AppState::db`.
+
+pub mod audit_trail;
+pub mod error;
+pub mod extract;
+pub mod fallback;
+pub mod health;
+pub mod pagination;
+pub mod patients;
+pub mod pregnancies;
+pub mod state;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every documented route. The OpenAPI document is generated from exactly this list.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(patients::create_patient)
+        .service(patients::list_patients)
+        .service(patients::get_patient)
+        .service(patients::update_patient)
+        .service(patients::delete_patient)
+        .service(pregnancies::create_pregnancy)
+        .service(pregnancies::list_pregnancies)
+        .service(pregnancies::get_pregnancy)
+        .service(pregnancies::update_pregnancy)
+        .service(pregnancies::delete_pregnancy);
+}

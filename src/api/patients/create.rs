@@ -1,0 +1,110 @@
+//! `POST /v1/patients`
+
+use actix_web::{post, web, HttpResponse};
+
+use super::{require_clinical, CreatePatient, PatientView};
+use crate::api::audit_trail::{self, Access};
+use crate::api::error::{ApiError, FieldError};
+use crate::api::extract::{RequestId, ValidJson};
+use crate::api::pregnancies::new_pregnancy_rows;
+use crate::api::state::AppState;
+use crate::auth::Caller;
+use crate::domain::patient::Mrn;
+use crate::storage::{self, clinics, patients, pregnancies};
+
+/// Create a patient (with her obstetric history, if given, in the same transaction).
+#[utoipa::path(
+    tag = "patients",
+    request_body = CreatePatient,
+    responses(
+        (status = 201, description = "Created", body = PatientView),
+        (status = 409, description = "The MRN or EHR id is already used in this clinic", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/patients")]
+pub async fn create_patient(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    body: ValidJson<CreatePatient>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let input = body.into_inner();
+    let mut errors = Vec::new();
+    let mrn = Mrn::parse(&input.mrn)
+        .map_err(|e| errors.push(FieldError::new("mrn", e)))
+        .ok();
+    let today = chrono::Utc::now().date_naive();
+    if input.birth_date.is_some_and(|d| d > today) {
+        errors.push(FieldError::new("birth_date", "must not be in the future"));
+    }
+    let patient_id = uuid::Uuid::now_v7().to_string();
+    let pregnancy_rows = new_pregnancy_rows(
+        &patient_id,
+        &input.pregnancies,
+        input.birth_date,
+        "pregnancies",
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mrn = mrn.expect("checked above").into_inner();
+    let now = storage::now();
+    let partner = input.partner.unwrap_or_default();
+    let new = patients::NewPatient {
+        id: patient_id,
+        clinic_id: caller.clinic.as_str().to_owned(),
+        mrn,
+        ehr_patient_id: input.ehr_patient_id.map(|s| s.trim().to_owned()),
+        birth_date: input.birth_date,
+        partner_mrn: partner.mrn,
+        partner_birth_date: partner.birth_date,
+        profile: input.profile,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                clinics::ensure(conn, caller.clinic.as_str())?;
+                if let Some(profile) = &new.profile {
+                    super::ensure_profile_known(conn, &caller, profile)?;
+                }
+                patients::insert(conn, &new).map_err(|e| duplicate_or(e, &new))?;
+                pregnancies::insert(conn, &pregnancy_rows)?;
+                let mut accesses = vec![Access::new("create", "patient", &new.id, &new.id)];
+                accesses.extend(
+                    pregnancy_rows
+                        .iter()
+                        .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
+                );
+                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &new.id)?;
+                patients::find(conn, caller.clinic.as_str(), &new.id)?
+                    .ok_or_else(|| ApiError::internal("patient vanished after insert"))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/patients/{}", row.id)))
+        .json(PatientView::from(row)))
+}
+
+/// A unique violation on insert or update is the MRN or the EHR id already in use.
+pub(crate) fn duplicate_or(e: diesel::result::Error, new: &patients::NewPatient) -> ApiError {
+    if storage::is_unique_violation(&e) {
+        let which = if e.to_string().contains("ehr") && new.ehr_patient_id.is_some() {
+            "ehr_patient_id"
+        } else {
+            "mrn"
+        };
+        ApiError::Conflict(format!(
+            "a patient with this {which} already exists in your clinic"
+        ))
+    } else {
+        e.into()
+    }
+}

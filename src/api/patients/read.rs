@@ -1,0 +1,113 @@
+//! `GET /v1/patients`, `GET /v1/patients/{id}`
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{owned_patient, require_clinical, PatientView};
+use crate::api::audit_trail::{self, Access};
+use crate::api::error::ApiError;
+use crate::api::extract::RequestId;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::state::AppState;
+use crate::auth::Caller;
+use crate::storage::{self, patients};
+
+/// `?mrn=` finds one patient by MRN.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatientQuery {
+    /// Exact MRN within your clinic.
+    pub mrn: Option<String>,
+    /// Page size (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the clinic's patients, or find one by `?mrn=`.
+#[utoipa::path(
+    tag = "patients",
+    params(PatientQuery),
+    responses((status = 200, description = "A page of patients", body = Page<PatientView>)),
+    security(("bearer" = []))
+)]
+#[get("/v1/patients")]
+pub async fn list_patients(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    query: web::Query<PatientQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let query = query.into_inner();
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
+    let limit = page.limit()?;
+    let after = page.position()?;
+    let page = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let rows = match &query.mrn {
+                    Some(mrn) => patients::find_by_mrn(conn, caller.clinic.as_str(), mrn.trim())?
+                        .into_iter()
+                        .collect(),
+                    None => patients::list(
+                        conn,
+                        caller.clinic.as_str(),
+                        after.as_deref(),
+                        i64::from(limit) + 1,
+                    )?,
+                };
+                let page = Page::from_rows(rows, limit, |r| r.id.clone(), PatientView::from);
+                let accesses: Vec<_> = page
+                    .items
+                    .iter()
+                    .map(|p| Access::new("read", "patient", &p.id, &p.id))
+                    .collect();
+                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
+                Ok(page)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Read one patient.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    responses(
+        (status = 200, description = "The patient", body = PatientView),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/patients/{id}")]
+pub async fn get_patient(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let id = path.into_inner();
+    let row = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let row = owned_patient(conn, &caller, &id)?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("read", "patient", &row.id, &row.id)],
+                )?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(row)))
+}

@@ -1,0 +1,152 @@
+//! `PATCH /v1/patients/{id}`, `DELETE /v1/patients/{id}`
+
+use actix_web::{delete, patch, web, HttpResponse};
+
+use super::{owned_patient, require_clinical, PatientView, UpdatePatient};
+use crate::api::audit_trail::{self, Access};
+use crate::api::error::ApiError;
+use crate::api::extract::{RequestId, ValidJson};
+use crate::api::state::AppState;
+use crate::auth::Caller;
+use crate::domain::patient::Mrn;
+use crate::storage::{self, patients};
+
+/// Change a patient (JSON merge patch: absent fields stay, `null` clears).
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    request_body = UpdatePatient,
+    responses(
+        (status = 200, description = "The updated patient", body = PatientView),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 409, description = "The MRN or EHR id is already used", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/v1/patients/{id}")]
+pub async fn update_patient(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+    body: ValidJson<UpdatePatient>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let mut changes = patients::PatientChanges {
+        updated_at: Some(storage::now()),
+        ..Default::default()
+    };
+    if let Some(mrn) = &input.mrn {
+        let mrn = Mrn::parse(mrn).map_err(|e| ApiError::field("mrn", e))?;
+        changes.mrn = Some(mrn.into_inner());
+    }
+    if let Some(ehr) = &input.ehr_patient_id {
+        if ehr
+            .as_ref()
+            .is_some_and(|s| s.trim().is_empty() || s.len() > 128)
+        {
+            return Err(ApiError::field(
+                "ehr_patient_id",
+                "length must be between 1 and 128",
+            ));
+        }
+        changes.ehr_patient_id = Some(ehr.as_ref().map(|s| s.trim().to_owned()));
+    }
+    if let Some(birth_date) = input.birth_date {
+        if birth_date.is_some_and(|d| d > chrono::Utc::now().date_naive()) {
+            return Err(ApiError::field("birth_date", "must not be in the future"));
+        }
+        changes.birth_date = Some(birth_date);
+    }
+    if let Some(partner) = &input.partner {
+        let partner = partner.clone().unwrap_or_default();
+        if partner
+            .mrn
+            .as_ref()
+            .is_some_and(|m| m.is_empty() || m.len() > 64)
+        {
+            return Err(ApiError::field(
+                "partner.mrn",
+                "length must be between 1 and 64",
+            ));
+        }
+        changes.partner_mrn = Some(partner.mrn);
+        changes.partner_birth_date = Some(partner.birth_date);
+    }
+    let profile = input.profile.clone();
+    changes.profile = profile.clone();
+    let row = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let row = owned_patient(conn, &caller, &id)?;
+                if let Some(Some(profile)) = &profile {
+                    super::ensure_profile_known(conn, &caller, profile)?;
+                }
+                patients::update(conn, &row.id, &changes).map_err(|e| {
+                    if storage::is_unique_violation(&e) {
+                        let which = if e.to_string().contains("ehr") {
+                            "EHR id"
+                        } else {
+                            "MRN"
+                        };
+                        ApiError::Conflict(format!(
+                            "a patient with this {which} already exists in your clinic"
+                        ))
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("update", "patient", &row.id, &row.id)],
+                )?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.id)?;
+                patients::find(conn, caller.clinic.as_str(), &row.id)?.ok_or(ApiError::NotFound)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(row)))
+}
+
+/// Remove a patient from the API. Her data is kept for the audit, never hard-deleted.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/v1/patients/{id}")]
+pub async fn delete_patient(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let id = path.into_inner();
+    state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let row = owned_patient(conn, &caller, &id)?;
+                patients::soft_delete(conn, &row.id, storage::now())?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("delete", "patient", &row.id, &row.id)],
+                )?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,225 @@
+//! Request and response bodies of the obstetric history, and the checks that give them meaning.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::api::error::FieldError;
+use crate::api::patients::present;
+use crate::domain::pregnancy::{Conception, GestationalAge, Outcome};
+use crate::storage::pregnancies::{NewPregnancy, PregnancyRow};
+
+/// One pregnancy of the obstetric history.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PregnancyInput {
+    pub outcome: Outcome,
+    /// When the pregnancy ended (required unless `ongoing`).
+    pub ended_on: Option<NaiveDate>,
+    /// Completed weeks of gestation (required for a miscarriage or stillbirth).
+    #[validate(range(min = 0, max = 45))]
+    #[schema(minimum = 0, maximum = 45)]
+    pub gestational_age_weeks: Option<i32>,
+    /// Days beyond the completed weeks.
+    #[validate(range(min = 0, max = 6))]
+    #[schema(minimum = 0, maximum = 6)]
+    pub gestational_age_days: Option<i32>,
+    pub conception: Option<Conception>,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+}
+
+/// A partial update of a pregnancy (absent fields stay, `null` clears).
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePregnancy {
+    pub outcome: Option<Outcome>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ended_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 45)]
+    pub gestational_age_weeks: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 6)]
+    pub gestational_age_days: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Conception>)]
+    pub conception: Option<Option<Conception>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub notes: Option<Option<String>>,
+}
+
+impl UpdatePregnancy {
+    /// The stored pregnancy with this patch applied, as a full input to check again.
+    pub fn apply_to(&self, row: &PregnancyRow) -> PregnancyInput {
+        PregnancyInput {
+            outcome: self
+                .outcome
+                .or_else(|| Outcome::parse(&row.outcome))
+                .unwrap_or(Outcome::Miscarriage),
+            ended_on: self.ended_on.unwrap_or(row.ended_on),
+            gestational_age_weeks: self
+                .gestational_age_weeks
+                .unwrap_or(row.gestational_age_weeks),
+            gestational_age_days: self
+                .gestational_age_days
+                .unwrap_or(row.gestational_age_days),
+            conception: self
+                .conception
+                .unwrap_or_else(|| row.conception.as_deref().and_then(Conception::parse)),
+            notes: self.notes.clone().unwrap_or_else(|| row.notes.clone()),
+        }
+    }
+}
+
+/// A pregnancy as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PregnancyView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub patient_id: String,
+    pub outcome: Outcome,
+    pub ended_on: Option<NaiveDate>,
+    pub gestational_age_weeks: Option<i32>,
+    pub gestational_age_days: Option<i32>,
+    pub conception: Option<Conception>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PregnancyRow> for PregnancyView {
+    fn from(row: PregnancyRow) -> Self {
+        PregnancyView {
+            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Miscarriage),
+            conception: row.conception.as_deref().and_then(Conception::parse),
+            id: row.id,
+            patient_id: row.patient_id,
+            ended_on: row.ended_on,
+            gestational_age_weeks: row.gestational_age_weeks,
+            gestational_age_days: row.gestational_age_days,
+            notes: row.notes,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Checks what the field-level limits cannot: the fields against each other, the calendar and the
+/// patient's birth date. `path` names a field of this pregnancy (`pregnancies[2].ended_on`).
+pub fn check_pregnancy(
+    input: &PregnancyInput,
+    birth_date: Option<NaiveDate>,
+    path: &dyn Fn(&str) -> String,
+    errors: &mut Vec<FieldError>,
+) {
+    let today = Utc::now().date_naive();
+    match (input.outcome, input.ended_on) {
+        (Outcome::Ongoing, Some(_)) => errors.push(FieldError::new(
+            path("ended_on"),
+            "an ongoing pregnancy has not ended; leave ended_on out",
+        )),
+        (Outcome::Ongoing, None) => {}
+        (outcome, None) => errors.push(FieldError::new(
+            path("ended_on"),
+            format!(
+                "is required for a pregnancy that ended ({})",
+                outcome.as_str()
+            ),
+        )),
+        (_, Some(date)) => {
+            if date > today {
+                errors.push(FieldError::new(
+                    path("ended_on"),
+                    "must not be in the future",
+                ));
+            }
+            if birth_date.is_some_and(|b| date <= b) {
+                errors.push(FieldError::new(
+                    path("ended_on"),
+                    "must be after the patient's birth date",
+                ));
+            }
+        }
+    }
+    if matches!(input.outcome, Outcome::Miscarriage | Outcome::Stillbirth)
+        && input.gestational_age_weeks.is_none()
+    {
+        errors.push(FieldError::new(
+            path("gestational_age_weeks"),
+            format!(
+                "is required for a {}: losses are counted by gestational age",
+                input.outcome.as_str()
+            ),
+        ));
+    }
+    if input.gestational_age_days.is_some() && input.gestational_age_weeks.is_none() {
+        errors.push(FieldError::new(
+            path("gestational_age_weeks"),
+            "is required when gestational_age_days is given",
+        ));
+    }
+    if let Some(weeks) = input.gestational_age_weeks {
+        let days = input.gestational_age_days.unwrap_or(0);
+        let in_range = u8::try_from(weeks)
+            .ok()
+            .zip(u8::try_from(days).ok())
+            .map(|(w, d)| GestationalAge::new(w, d));
+        match in_range {
+            Some(Ok(_)) => {}
+            Some(Err(message)) => {
+                errors.push(FieldError::new(path("gestational_age_weeks"), message))
+            }
+            None => errors.push(FieldError::new(
+                path("gestational_age_weeks"),
+                "gestational age must be 0–45 weeks and 0–6 days",
+            )),
+        }
+    }
+}
+
+/// Checks the history and turns it into rows for `patient_id`; problems go to `errors` under
+/// `prefix[i].field`.
+pub fn new_pregnancy_rows(
+    patient_id: &str,
+    inputs: &[PregnancyInput],
+    birth_date: Option<NaiveDate>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Vec<NewPregnancy> {
+    let now = crate::storage::now();
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            check_pregnancy(input, birth_date, &|f| format!("{prefix}[{i}].{f}"), errors);
+            new_row(patient_id, input, now)
+        })
+        .collect()
+}
+
+pub fn new_row(
+    patient_id: &str,
+    input: &PregnancyInput,
+    now: chrono::NaiveDateTime,
+) -> NewPregnancy {
+    NewPregnancy {
+        id: uuid::Uuid::now_v7().to_string(),
+        patient_id: patient_id.to_owned(),
+        outcome: input.outcome.as_str().to_owned(),
+        ended_on: input.ended_on,
+        gestational_age_weeks: input.gestational_age_weeks,
+        gestational_age_days: input
+            .gestational_age_weeks
+            .map(|_| input.gestational_age_days.unwrap_or(0)),
+        conception: input.conception.map(|c| c.as_str().to_owned()),
+        notes: input.notes.clone(),
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,42 @@
+//! Shared application state and the one way handlers reach the database: off the async workers,
+//! on a pooled connection.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix_web::web;
+
+use super::error::ApiError;
+use crate::storage::{AnyConnection, Pool};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    /// Set once migrations have run; until then every query answers 503.
+    pub migrated: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, migrated: Arc<AtomicBool>) -> Self {
+        Self { pool, migrated }
+    }
+
+    /// Runs `f` on a pooled connection in the blocking thread pool.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if !self.migrated.load(Ordering::Acquire) {
+            return Err(ApiError::Unavailable(
+                "database not reachable or not migrated yet".to_owned(),
+            ));
+        }
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}

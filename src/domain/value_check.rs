@@ -1,0 +1,162 @@
+//! Whether a result's value has the shape its test needs (clinical-rules.md §5). Shared by the
+//! clinician API and every lab feed, so all of them accept and refuse the same values.
+//! Pure: no actix, no diesel.
+
+use super::catalogue::{TestCode, ValueKind};
+use super::result::{Modality, ResultValue};
+
+/// A problem with a value, relative to the value object (`"finding"`, `"quantity"`, …) or to the
+/// result (`"modality"`); the caller prefixes its own path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> ValueProblem {
+    ValueProblem {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Checks the value of a result of `test`. Units are not checked here: a quantity in a unit the
+/// engine cannot convert is kept and shown as `needs_review`, never silently dropped.
+pub fn check_value(
+    test: TestCode,
+    value: &ResultValue,
+    modality: Option<Modality>,
+) -> Vec<ValueProblem> {
+    let entry = test.entry();
+    let mut problems = Vec::new();
+    if let Some(q) = value.quantity {
+        if !q.is_finite() {
+            problems.push(problem("quantity", "must be a finite number"));
+        }
+    }
+    let finding_ok = |f: &str| entry.findings.is_empty() || entry.findings.contains(&f);
+    if let Some(f) = value.finding.as_deref() {
+        if !finding_ok(f) {
+            problems.push(problem(
+                "finding",
+                format!(
+                    "'{f}' is not a finding for {}; expected one of: {}",
+                    test.as_str(),
+                    entry.findings.join(", ")
+                ),
+            ));
+        }
+    }
+    let has_any = value.quantity.is_some() || value.finding.is_some() || value.text.is_some();
+    match entry.value_kind {
+        ValueKind::Quantity => {
+            if value.finding.is_some() && value.quantity.is_none() {
+                problems.push(problem(
+                    "finding",
+                    format!("{} takes a quantity", test.as_str()),
+                ));
+            } else if !has_any {
+                problems.push(problem(
+                    "quantity",
+                    "is required (or text when the lab sent one)",
+                ));
+            }
+        }
+        ValueKind::Finding => {
+            if value.finding.is_none() && value.text.is_none() {
+                problems.push(problem(
+                    "finding",
+                    format!(
+                        "is required for {}; one of: {}",
+                        test.as_str(),
+                        entry.findings.join(", ")
+                    ),
+                ));
+            }
+        }
+        ValueKind::QuantityOrFinding => {
+            if !has_any {
+                problems.push(problem("quantity", "a quantity or a finding is required"));
+            }
+        }
+        ValueKind::Karyotype => {
+            if value.finding.is_none() {
+                problems.push(problem(
+                    "finding",
+                    format!("is required: one of {}", entry.findings.join(", ")),
+                ));
+            }
+        }
+    }
+    if test == TestCode::UterineImaging && modality.is_none() {
+        problems.push(problem(
+            "modality",
+            "is required for uterine imaging: 3d_tvus, 2d_tvus, shg, hsg, hysteroscopy or mri",
+        ));
+    }
+    if test != TestCode::UterineImaging && modality.is_some() {
+        problems.push(problem("modality", "applies only to uterine_imaging"));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(f: &str) -> ResultValue {
+        ResultValue {
+            finding: Some(f.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_karyotype_needs_a_known_category() {
+        assert!(check_value(
+            TestCode::Karyotype,
+            &finding("balanced_rearrangement"),
+            None
+        )
+        .is_empty());
+        let p = check_value(TestCode::Karyotype, &finding("translocation"), None);
+        assert_eq!(p[0].field, "finding");
+        assert_eq!(
+            check_value(TestCode::Karyotype, &ResultValue::default(), None)[0].field,
+            "finding"
+        );
+    }
+
+    #[test]
+    fn uterine_imaging_needs_a_modality_and_a_known_finding() {
+        let p = check_value(TestCode::UterineImaging, &finding("septate"), None);
+        assert_eq!(p[0].field, "modality");
+        assert!(check_value(
+            TestCode::UterineImaging,
+            &finding("septate"),
+            Some(Modality::Tvus3d)
+        )
+        .is_empty());
+        assert!(!check_value(
+            TestCode::UterineImaging,
+            &finding("huge"),
+            Some(Modality::Mri)
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_quantity_test_refuses_a_bare_finding_and_accepts_text() {
+        assert!(!check_value(TestCode::Tsh, &finding("positive"), None).is_empty());
+        let text = ResultValue {
+            text: Some("<0.01".to_owned()),
+            ..Default::default()
+        };
+        assert!(check_value(TestCode::Tsh, &text, None).is_empty());
+        let nan = ResultValue {
+            quantity: Some(f64::NAN),
+            ..Default::default()
+        };
+        assert!(!check_value(TestCode::Tsh, &nan, None).is_empty());
+    }
+}

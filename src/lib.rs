@@ -1,0 +1,15 @@
+//! rpl-workup: the diagnostic workup of recurrent pregnancy loss as a REST service.
+//!
+//! Layers, with dependencies pointing one way:
+//! `domain` (pure clinical rules) ← `storage` (diesel) ← `workup` (loads, evaluates, summarises)
+//! ← `api` (actix handlers) ← `startup`.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod metrics;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod workup;

@@ -1,0 +1,67 @@
+//! The binary: read settings, start telemetry, build the app, run it.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rpl_workup::config::{Cli, Command, ServeArgs};
+use rpl_workup::{startup, storage, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(ServeArgs::from_env()),
+        Some(Command::Serve(args)) => serve(*args),
+        Some(Command::Migrate(args)) => migrate(&args.database_url),
+        Some(Command::Openapi) => {
+            println!(
+                "{}",
+                rpl_workup::startup::openapi_document()
+                    .to_pretty_json()
+                    .expect("serializable")
+            );
+            Ok(())
+        }
+        Some(Command::Token(args)) => {
+            rpl_workup::config::mint_token(&args).map(|t| println!("{t}"))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("rpl-workup: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    telemetry::init();
+    actix_web::rt::System::new().block_on(async move {
+        let app = startup::Application::build(&args).map_err(|e| e.to_string())?;
+        tracing::info!(address = %app.addr, "listening");
+        if !app.dev_tokens.is_empty() {
+            println!(
+                "\nDevelopment mode: no RPL_JWT_SECRET or RPL_JWT_PUBLIC_KEY_FILE configured."
+            );
+            println!("A secret was generated for this run; tokens for clinic 'dev-clinic' (12 h):");
+            for (role, token) in &app.dev_tokens {
+                println!("  {:<9} {token}", role.as_str());
+            }
+            println!(
+                "Serving on http://{}  (Swagger UI: http://{}/docs)\n",
+                app.addr, app.addr
+            );
+        }
+        app.server.await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(url: &str) -> Result<(), String> {
+    telemetry::init();
+    let backend = storage::Backend::from_url(url)?;
+    let pool = storage::build_pool(backend, 1);
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    storage::run_migrations(&mut conn)?;
+    println!("migrations are up to date");
+    Ok(())
+}

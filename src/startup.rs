@@ -1,0 +1,251 @@
+//! Builds the application from settings: database pool and migrations, authentication, routes,
+//! OpenAPI and Swagger UI. Tests build the very same app on port 0.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::error::ApiError;
+use crate::api::extract::BodyLimits;
+use crate::api::fallback::{not_routed, KnownRoutes};
+use crate::api::state::AppState;
+use crate::auth::{Authenticator, KeyConfig, Role};
+use crate::config::{PublicKeyAlgorithm, ServeArgs};
+use crate::storage::{self, Backend};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "rpl-workup",
+        description = "Diagnostic workup of recurrent pregnancy loss: obstetric history, investigation \
+results and a guideline checklist for the OB-GYN. Decision support, never a diagnosis: every \
+checklist item says why and cites its guideline.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "patients", description = "The patient record"),
+        (name = "pregnancies", description = "The obstetric history"),
+        (name = "results", description = "Investigation results, every version kept"),
+        (name = "checklist", description = "The workup checklist and clinician reviews"),
+        (name = "profiles", description = "Guideline profiles"),
+        (name = "lab", description = "Lab feeds: JSON, FHIR R4, HL7 v2"),
+        (name = "operations", description = "Health, metrics")
+    )
+)]
+struct BaseDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the registered handlers.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_app, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(BaseDoc::openapi())
+        .configure(crate::api::routes)
+        .split_for_parts();
+    doc
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    pub addr: SocketAddr,
+    pub server: Server,
+    /// Development mode only: one token per role, minted with the generated secret.
+    pub dev_tokens: Vec<(Role, String)>,
+    pub authenticator: Arc<Authenticator>,
+}
+
+fn is_loopback(listen: &str) -> bool {
+    let host = listen.rsplit_once(':').map_or(listen, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn authenticator(args: &ServeArgs) -> Result<(Authenticator, bool), StartupError> {
+    let jwt = &args.jwt;
+    let issuer = jwt.jwt_issuer.as_deref();
+    let (key, development) = if let Some(secret) = &jwt.jwt_secret {
+        (KeyConfig::Secret(secret.as_bytes().to_vec()), false)
+    } else if let Some(path) = &jwt.jwt_public_key_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| StartupError::Config(format!("{}: {e}", path.display())))?;
+        let pinned = jwt.jwt_algorithm.map(|a| match a {
+            PublicKeyAlgorithm::Rs256 => jsonwebtoken::Algorithm::RS256,
+            PublicKeyAlgorithm::Es256 => jsonwebtoken::Algorithm::ES256,
+        });
+        (
+            KeyConfig::public_key(pem, pinned).map_err(StartupError::Config)?,
+            false,
+        )
+    } else {
+        use rand::RngCore;
+        let mut secret = vec![0u8; 48];
+        rand::rng().fill_bytes(&mut secret);
+        (KeyConfig::Secret(secret), true)
+    };
+    let auth = Authenticator::new(key, &jwt.jwt_audience, issuer).map_err(StartupError::Config)?;
+    Ok((auth, development))
+}
+
+/// Runs migrations now if the database answers; otherwise keeps trying in the background, and the
+/// service answers 503 (and `/health/ready` says so) until they have run.
+fn migrate_when_reachable(pool: storage::Pool, migrated: Arc<AtomicBool>) {
+    let attempt = move || -> Result<(), String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        storage::run_migrations(&mut conn)
+    };
+    match attempt() {
+        Ok(()) => migrated.store(true, Ordering::Release),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready; will retry migrations in the background");
+            std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(2));
+                match attempt() {
+                    Ok(()) => {
+                        tracing::info!("database reachable; migrations done");
+                        migrated.store(true, Ordering::Release);
+                        break;
+                    }
+                    Err(e) => tracing::debug!(error = %e, "database still not ready"),
+                }
+            });
+        }
+    }
+}
+
+impl Application {
+    pub fn build(args: &ServeArgs) -> Result<Self, StartupError> {
+        let backend =
+            Backend::from_url(&args.database.database_url).map_err(StartupError::Config)?;
+        tracing::info!(backend = backend.name(), "database configured");
+        let pool = storage::build_pool(backend, args.pool_size.max(1));
+        let migrated = Arc::new(AtomicBool::new(false));
+        migrate_when_reachable(pool.clone(), migrated.clone());
+
+        let (auth, development) = authenticator(args)?;
+        let listen = if args.listen.starts_with(':') {
+            format!("127.0.0.1{}", args.listen)
+        } else {
+            args.listen.clone()
+        };
+        if development && !is_loopback(&listen) {
+            return Err(StartupError::Config(format!(
+                "development mode (no RPL_JWT_SECRET or RPL_JWT_PUBLIC_KEY_FILE) listens only on \
+                 loopback, not {listen}"
+            )));
+        }
+        let auth = Arc::new(auth);
+        let dev_tokens = if development {
+            Role::ALL
+                .iter()
+                .map(|&role| {
+                    let token = auth
+                        .mint(
+                            &format!("dev-{}", role.as_str()),
+                            "dev-clinic",
+                            &[role],
+                            chrono::Duration::hours(12),
+                        )
+                        .map_err(StartupError::Config)?;
+                    Ok((role, token))
+                })
+                .collect::<Result<Vec<_>, StartupError>>()?
+        } else {
+            Vec::new()
+        };
+
+        let listener =
+            TcpListener::bind(&listen).map_err(|e| StartupError::Listen(listen.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartupError::Listen(listen.clone(), e))?;
+        let state = AppState::new(pool, migrated);
+        let limits = BodyLimits {
+            json: args.body_limit,
+            bulk: args.bulk_body_limit,
+        };
+        let known = web::Data::new(KnownRoutes::from_openapi(&openapi_document()));
+        let auth_data = web::Data::new(auth.clone());
+        let mut server = HttpServer::new(move || {
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(BaseDoc::openapi())
+                .configure(crate::api::routes)
+                .split_for_parts();
+            app.app_data(web::Data::new(state.clone()))
+                .app_data(auth_data.clone())
+                .app_data(web::Data::new(limits))
+                .app_data(known.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::Validation(vec![crate::api::error::FieldError::new(
+                        "query",
+                        e.to_string(),
+                    )])
+                    .into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(not_routed))
+                .wrap(from_fn(crate::telemetry::request_context))
+        })
+        .listen(listener)
+        .map_err(|e| StartupError::Listen(listen.clone(), e))?
+        .shutdown_timeout(10);
+        if let Some(workers) = args.workers {
+            server = server.workers(workers.max(1));
+        }
+        Ok(Self {
+            addr,
+            server: server.run(),
+            dev_tokens,
+            authenticator: auth,
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! The audit trail: append-only rows of who read or changed which patient's data, and when.
+//! Written in the same transaction as the access it records.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::audit_log;
+use super::AnyConnection;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditRow<'a> {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub clinic_id: &'a str,
+    pub actor: &'a str,
+    pub roles: &'a str,
+    pub patient_id: Option<String>,
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Option<String>,
+    pub request_id: &'a str,
+    pub outcome: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub clinic_id: String,
+    pub actor: String,
+    pub roles: String,
+    pub patient_id: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub request_id: String,
+    pub outcome: String,
+}
+
+pub fn append(conn: &mut AnyConnection, rows: &[NewAuditRow<'_>]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // SQLite caps bound parameters per statement; chunks keep large worklist pages safe.
+    for chunk in rows.chunks(200) {
+        super::per_backend!(&mut *conn, |c| diesel::insert_into(audit_log::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Filters for reading the audit log of one clinic.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub patient_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Rows strictly after this (at, id), oldest first.
+    pub after: Option<(NaiveDateTime, String)>,
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    filter: &AuditFilter,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut query = audit_log::table
+        .filter(audit_log::clinic_id.eq(clinic_id))
+        .select(AuditRow::as_select())
+        .order((audit_log::at.asc(), audit_log::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(p) = &filter.patient_id {
+        query = query.filter(audit_log::patient_id.eq(p.clone()));
+    }
+    if let Some(a) = &filter.actor {
+        query = query.filter(audit_log::actor.eq(a.clone()));
+    }
+    if let Some(a) = &filter.action {
+        query = query.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(t) = filter.since {
+        query = query.filter(audit_log::at.ge(t));
+    }
+    if let Some(t) = filter.until {
+        query = query.filter(audit_log::at.lt(t));
+    }
+    if let Some((at, id)) = &filter.after {
+        query = query.filter(
+            audit_log::at
+                .gt(*at)
+                .or(audit_log::at.eq(*at).and(audit_log::id.gt(id.clone()))),
+        );
+    }
+    query.load(conn)
+}

@@ -1,0 +1,55 @@
+//! Clinic settings. A clinic row is created the first time a token of that clinic is used.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::clinics;
+use super::AnyConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clinics)]
+pub struct ClinicRow {
+    pub id: String,
+    pub default_profile: String,
+    pub mrn_system: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = clinics)]
+pub struct ClinicChanges {
+    pub default_profile: Option<String>,
+    pub mrn_system: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// The clinic's row, created with defaults if it does not exist yet.
+pub fn ensure(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
+    let now = super::now();
+    let row = (
+        clinics::id.eq(id),
+        clinics::created_at.eq(now),
+        clinics::updated_at.eq(now),
+    );
+    super::per_backend!(&mut *conn, |c| diesel::insert_into(clinics::table)
+        .values(row)
+        .on_conflict(clinics::id)
+        .do_nothing()
+        .execute(c))?;
+    get(conn, id)
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
+    clinics::table
+        .find(id)
+        .select(ClinicRow::as_select())
+        .first(conn)
+}
+
+pub fn update(conn: &mut AnyConnection, id: &str, changes: &ClinicChanges) -> QueryResult<()> {
+    diesel::update(clinics::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,214 @@
+//! Storage: the only module that imports diesel. One binary serves SQLite (embedded default) and
+//! PostgreSQL, chosen by the URL scheme. Functions take a connection, not the pool, so the caller
+//! owns the transaction.
+
+/// Runs one diesel expression on the concrete connection, for what the multi-backend cannot express
+/// (`ON CONFLICT`, multi-row inserts). Each arm is type-checked against its own backend.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::storage::AnyConnection::Postgresql($c) => $body,
+            $crate::storage::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;
+
+pub mod audit;
+pub mod clinics;
+pub mod patients;
+pub mod pregnancies;
+pub mod results;
+pub mod reviews;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A file path (or `:memory:`).
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Backend {
+    /// `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`. Anything else is an error:
+    /// we never guess, so a typo cannot silently fall back to an empty SQLite file.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                "DATABASE_URL must start with sqlite:// or postgres:// (got another scheme)"
+                    .to_owned()
+            })?;
+        if path.is_empty() {
+            return Err("DATABASE_URL sqlite:// needs a file path".to_owned());
+        }
+        Ok(Backend::Sqlite(path.to_owned()))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// An r2d2 manager that picks the backend from the URL scheme and prepares SQLite connections.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(backend: Backend) -> Self {
+        Self { backend }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        match &self.backend {
+            Backend::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; busy_timeout makes writers queue
+                // instead of failing; foreign keys are off by default in SQLite.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+            Backend::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool without connecting: the service starts even when PostgreSQL is down, and
+/// `/health/ready` reports it until it comes back.
+pub fn build_pool(backend: Backend, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build_unchecked(ConnectionManager::new(backend))
+}
+
+/// Runs the pending migrations of the connection's backend. On PostgreSQL an advisory lock keeps
+/// two instances starting together from migrating at once.
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<(), String> {
+    match conn {
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        AnyConnection::Postgresql(c) => {
+            const LOCK: &str = "SELECT pg_advisory_lock(724211)";
+            c.batch_execute(LOCK).map_err(|e| e.to_string())?;
+            let outcome = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(724211)");
+            outcome
+        }
+    }
+}
+
+/// One write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock up front:
+/// a deferred transaction that reads and then writes fails with SQLITE_BUSY when another writer
+/// committed in between, and the busy timeout cannot help it.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if !matches!(conn, AnyConnection::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    if let AnyConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = f(conn);
+    let AnyConnection::Sqlite(c) = conn else {
+        unreachable!("checked above")
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback.
+            let _ = AnsiTransactionManager::rollback_transaction(c);
+            Err(e)
+        }
+    }
+}
+
+/// Whether an error is a unique-constraint violation (a duplicate MRN, a replayed accession …).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Current UTC time as stored (naive UTC, microsecond precision on both backends).
+pub fn now() -> chrono::NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    // PostgreSQL keeps microseconds; truncate so what we return equals what we read back.
+    t.with_nanosecond_micros()
+}
+
+trait MicrosExt {
+    fn with_nanosecond_micros(self) -> Self;
+}
+
+impl MicrosExt for chrono::NaiveDateTime {
+    fn with_nanosecond_micros(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1_000 * 1_000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}

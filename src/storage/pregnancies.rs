@@ -1,0 +1,102 @@
+//! The obstetric history of a patient (the caller has already checked the patient's clinic).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::pregnancies;
+use super::AnyConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pregnancies)]
+pub struct PregnancyRow {
+    pub id: String,
+    pub patient_id: String,
+    pub outcome: String,
+    pub ended_on: Option<NaiveDate>,
+    pub gestational_age_weeks: Option<i32>,
+    pub gestational_age_days: Option<i32>,
+    pub conception: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pregnancies)]
+pub struct NewPregnancy {
+    pub id: String,
+    pub patient_id: String,
+    pub outcome: String,
+    pub ended_on: Option<NaiveDate>,
+    pub gestational_age_weeks: Option<i32>,
+    pub gestational_age_days: Option<i32>,
+    pub conception: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update: `None` leaves a column alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = pregnancies)]
+pub struct PregnancyChanges {
+    pub outcome: Option<String>,
+    pub ended_on: Option<Option<NaiveDate>>,
+    pub gestational_age_weeks: Option<Option<i32>>,
+    pub gestational_age_days: Option<Option<i32>>,
+    pub conception: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, new: &[NewPregnancy]) -> QueryResult<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    super::per_backend!(conn, |c| diesel::insert_into(pregnancies::table)
+        .values(new)
+        .execute(c))
+    .map(|_| ())
+}
+
+pub fn find(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    id: &str,
+) -> QueryResult<Option<PregnancyRow>> {
+    pregnancies::table
+        .filter(pregnancies::id.eq(id))
+        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::deleted_at.is_null())
+        .select(PregnancyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The live obstetric history, in the order the pregnancies were recorded.
+pub fn list_for_patient(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+) -> QueryResult<Vec<PregnancyRow>> {
+    pregnancies::table
+        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::deleted_at.is_null())
+        .select(PregnancyRow::as_select())
+        .order(pregnancies::id.asc())
+        .load(conn)
+}
+
+pub fn update(conn: &mut AnyConnection, id: &str, changes: &PregnancyChanges) -> QueryResult<()> {
+    diesel::update(pregnancies::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(pregnancies::table.find(id))
+        .set(pregnancies::deleted_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}

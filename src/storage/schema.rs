@@ -1,0 +1,131 @@
+//! Diesel table definitions, shared by both backends (only types both have: UUIDs as text).
+
+diesel::table! {
+    clinics (id) {
+        id -> Text,
+        default_profile -> Text,
+        mrn_system -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Text,
+        clinic_id -> Text,
+        mrn -> Text,
+        ehr_patient_id -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        partner_mrn -> Nullable<Text>,
+        partner_birth_date -> Nullable<Date>,
+        profile -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pregnancies (id) {
+        id -> Text,
+        patient_id -> Text,
+        outcome -> Text,
+        ended_on -> Nullable<Date>,
+        gestational_age_weeks -> Nullable<Integer>,
+        gestational_age_days -> Nullable<Integer>,
+        conception -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    results (id) {
+        id -> Text,
+        clinic_id -> Text,
+        patient_id -> Text,
+        test -> Text,
+        subject -> Text,
+        pregnancy_id -> Nullable<Text>,
+        source -> Text,
+        accession -> Nullable<Text>,
+        latest_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    result_versions (result_id, version) {
+        result_id -> Text,
+        version -> Integer,
+        status -> Text,
+        loinc -> Nullable<Text>,
+        value_quantity -> Nullable<Double>,
+        value_unit -> Nullable<Text>,
+        value_finding -> Nullable<Text>,
+        value_text -> Nullable<Text>,
+        interpretation -> Nullable<Text>,
+        reference_low -> Nullable<Double>,
+        reference_high -> Nullable<Double>,
+        reference_unit -> Nullable<Text>,
+        modality -> Nullable<Text>,
+        collected_on -> Nullable<Date>,
+        reported_at -> Nullable<Timestamp>,
+        on_anticoagulation -> Bool,
+        note -> Nullable<Text>,
+        content_hash -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        patient_id -> Text,
+        item -> Nullable<Text>,
+        action -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        clinic_id -> Text,
+        actor -> Text,
+        roles -> Text,
+        patient_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        request_id -> Text,
+        outcome -> Text,
+    }
+}
+
+diesel::joinable!(patients -> clinics (clinic_id));
+diesel::joinable!(pregnancies -> patients (patient_id));
+diesel::joinable!(results -> patients (patient_id));
+diesel::joinable!(result_versions -> results (result_id));
+diesel::joinable!(reviews -> patients (patient_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    clinics,
+    patients,
+    pregnancies,
+    results,
+    result_versions,
+    reviews,
+    audit_log,
+);

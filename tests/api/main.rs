@@ -1,0 +1,4 @@
+//! Black-box tests of the HTTP API: one binary, each test on a fresh database. Runs on SQLite, and
+//! on PostgreSQL when `TEST_DATABASE_URL` names a server (each test gets its own database).
+
+mod helpers;
