@@ -2,3 +2,4 @@
 //! on PostgreSQL when `TEST_DATABASE_URL` names a server (each test gets its own database).
 
 mod helpers;
+mod patients;
