@@ -9,6 +9,7 @@ pub mod health;
 pub mod pagination;
 pub mod patients;
 pub mod pregnancies;
+pub mod results;
 pub mod state;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,5 +27,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(pregnancies::list_pregnancies)
         .service(pregnancies::get_pregnancy)
         .service(pregnancies::update_pregnancy)
-        .service(pregnancies::delete_pregnancy);
+        .service(pregnancies::delete_pregnancy)
+        .service(results::create_result)
+        .service(results::list_results)
+        .service(results::get_result)
+        .service(results::correct_result)
+        .service(results::delete_result);
 }

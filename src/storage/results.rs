@@ -67,6 +67,32 @@ pub struct ResultVersionRow {
     pub recorded_at: NaiveDateTime,
 }
 
+impl ResultVersionRow {
+    /// A fingerprint of what the version says (not who recorded it or when), so a retry of the
+    /// same report is recognised and a changed one becomes a new version.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let canonical = serde_json::json!([
+            self.status,
+            self.loinc,
+            self.value_quantity,
+            self.value_unit,
+            self.value_finding,
+            self.value_text,
+            self.interpretation,
+            self.reference_low,
+            self.reference_high,
+            self.reference_unit,
+            self.modality,
+            self.collected_on,
+            self.reported_at,
+            self.on_anticoagulation,
+            self.note,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
 /// A result with all its versions, oldest first.
 pub type ResultWithVersions = (ResultRow, Vec<ResultVersionRow>);
 

@@ -2,4 +2,6 @@
 //! on PostgreSQL when `TEST_DATABASE_URL` names a server (each test gets its own database).
 
 mod helpers;
+mod http_contract;
 mod patients;
+mod results;

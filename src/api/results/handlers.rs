@@ -1,0 +1,336 @@
+//! Handlers of `/v1/patients/{id}/results`.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{check_subject, version_row, CorrectResult, CreateResult, ResultView};
+use crate::api::audit_trail::{self, Access};
+use crate::api::error::ApiError;
+use crate::api::extract::{RequestId, ValidJson};
+use crate::api::pagination::Page;
+use crate::api::patients::{owned_patient, require_clinical};
+use crate::api::state::AppState;
+use crate::auth::Caller;
+use crate::domain::catalogue::TestCode;
+use crate::domain::result::{ResultStatus, Subject};
+use crate::storage::{self, pregnancies, results, AnyConnection};
+
+type ResultPath = web::Path<(uuid::Uuid, uuid::Uuid)>;
+
+/// Record a result.
+#[utoipa::path(
+    tag = "results",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    request_body = CreateResult,
+    responses(
+        (status = 201, description = "Recorded", body = ResultView),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/patients/{id}/results")]
+pub async fn create_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+    body: ValidJson<CreateResult>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let patient_id = path.into_inner();
+    let input = body.into_inner();
+    let subject = input.subject.unwrap_or(match input.test {
+        TestCode::SpermDnaFragmentation => Subject::Partner,
+        _ => Subject::Patient,
+    });
+    check_subject(input.test, subject)?;
+    if let Some(loinc) = &input.loinc {
+        if TestCode::from_loinc(loinc).is_some_and(|t| t != input.test) {
+            return Err(ApiError::field(
+                "loinc",
+                format!("LOINC {loinc} is not a code of {}", input.test.as_str()),
+            ));
+        }
+    }
+    if input.status == Some(ResultStatus::EnteredInError) {
+        return Err(ApiError::field(
+            "status",
+            "a new result cannot be entered in error; retract an existing one with a new version",
+        ));
+    }
+    let result_id = uuid::Uuid::now_v7().to_string();
+    let mut errors = Vec::new();
+    let first = version_row(
+        &result_id,
+        1,
+        input.test,
+        input.loinc.clone(),
+        &input.report(),
+        &caller.sub,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (row, versions) = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let patient = owned_patient(conn, &caller, &patient_id)?;
+                let pregnancy_id = match input.pregnancy_id {
+                    Some(pid) => Some(
+                        pregnancies::find(conn, &patient.id, &pid.to_string())?
+                            .ok_or_else(|| {
+                                ApiError::field("pregnancy_id", "no such pregnancy of this patient")
+                            })?
+                            .id,
+                    ),
+                    None => None,
+                };
+                let now = storage::now();
+                let new = results::NewResult {
+                    id: result_id.clone(),
+                    clinic_id: patient.clinic_id.clone(),
+                    patient_id: patient.id.clone(),
+                    test: input.test.as_str().to_owned(),
+                    subject: subject.as_str().to_owned(),
+                    pregnancy_id,
+                    source: input
+                        .source
+                        .clone()
+                        .unwrap_or_else(|| "clinician".to_owned()),
+                    accession: None,
+                    latest_version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                results::insert(conn, &new, &first)?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("create", "result", &patient.id, &new.id)],
+                )?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &patient.id)?;
+                results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/v1/patients/{}/results/{}", row.patient_id, row.id),
+        ))
+        .json(ResultView::new(row, versions, true)))
+}
+
+/// `?test=` narrows the list to one test.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultQuery {
+    pub test: Option<TestCode>,
+}
+
+/// The patient's results (latest version of each).
+#[utoipa::path(
+    tag = "results",
+    params(("id" = uuid::Uuid, Path, description = "Patient id"), ResultQuery),
+    responses(
+        (status = 200, description = "Every live result", body = Page<ResultView>),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/patients/{id}/results")]
+pub async fn list_results(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+    query: web::Query<ResultQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let patient_id = path.into_inner();
+    let only = query.into_inner().test.map(|t| t.as_str());
+    let rows = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let patient = owned_patient(conn, &caller, &patient_id)?;
+                let mut rows = results::list_for_patient(conn, &patient.id)?;
+                rows.retain(|(r, _)| only.is_none_or(|t| r.test == t));
+                let accesses: Vec<_> = rows
+                    .iter()
+                    .map(|(r, _)| Access::new("read", "result", &patient.id, &r.id))
+                    .collect();
+                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
+                Ok(rows)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows
+            .into_iter()
+            .map(|(r, v)| ResultView::new(r, v, false))
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+fn owned_result(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    (patient_id, result_id): (uuid::Uuid, uuid::Uuid),
+) -> Result<results::ResultWithVersions, ApiError> {
+    let patient = owned_patient(conn, caller, &patient_id)?;
+    results::find(conn, &patient.id, &result_id.to_string())?.ok_or(ApiError::NotFound)
+}
+
+/// Read one result with every version.
+#[utoipa::path(
+    tag = "results",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("rid" = uuid::Uuid, Path, description = "Result id"),
+    ),
+    responses(
+        (status = 200, description = "The result and all its versions", body = ResultView),
+        (status = 404, description = "No such result", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/patients/{id}/results/{rid}")]
+pub async fn get_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: ResultPath,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let ids = path.into_inner();
+    let (row, versions) = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let found = owned_result(conn, &caller, ids)?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new(
+                        "read",
+                        "result",
+                        &found.0.patient_id,
+                        &found.0.id,
+                    )],
+                )?;
+                Ok(found)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ResultView::new(row, versions, true)))
+}
+
+/// Correct, amend, cancel or retract (`entered_in_error`) a result: a new version; the earlier
+/// ones stay readable.
+#[utoipa::path(
+    tag = "results",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("rid" = uuid::Uuid, Path, description = "Result id"),
+    ),
+    request_body = CorrectResult,
+    responses(
+        (status = 201, description = "The new version was recorded", body = ResultView),
+        (status = 404, description = "No such result", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/patients/{id}/results/{rid}/versions")]
+pub async fn correct_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: ResultPath,
+    body: ValidJson<CorrectResult>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let ids = path.into_inner();
+    let mut report = body.into_inner().report();
+    report.status.get_or_insert(ResultStatus::Corrected);
+    let (row, versions) = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let (row, versions) = owned_result(conn, &caller, ids)?;
+                let test = TestCode::parse(&row.test)
+                    .ok_or_else(|| ApiError::internal("unknown stored test"))?;
+                let loinc = versions.last().and_then(|v| v.loinc.clone());
+                let mut errors = Vec::new();
+                let next = version_row(
+                    &row.id,
+                    row.latest_version + 1,
+                    test,
+                    loinc,
+                    &report,
+                    &caller.sub,
+                    &mut errors,
+                );
+                if !errors.is_empty() {
+                    return Err(ApiError::Validation(errors));
+                }
+                results::append_version(conn, &next)?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("update", "result", &row.patient_id, &row.id)],
+                )?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.patient_id)?;
+                results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ResultView::new(row, versions, true)))
+}
+
+/// Hide a result recorded on the wrong patient (kept for the audit). To retract a result that
+/// belongs to the patient, record a version with status `entered_in_error` instead.
+#[utoipa::path(
+    tag = "results",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("rid" = uuid::Uuid, Path, description = "Result id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such result", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/v1/patients/{id}/results/{rid}")]
+pub async fn delete_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: ResultPath,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let ids = path.into_inner();
+    state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                let (row, _) = owned_result(conn, &caller, ids)?;
+                results::soft_delete(conn, &row.id, storage::now())?;
+                audit_trail::record(
+                    conn,
+                    &caller,
+                    &request_id.0,
+                    &[Access::new("delete", "result", &row.patient_id, &row.id)],
+                )?;
+                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.patient_id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

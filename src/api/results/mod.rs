@@ -1,0 +1,94 @@
+//! `/v1/patients/{id}/results`: investigation results. A result is never overwritten: a
+//! correction is a new version and every earlier version stays readable.
+
+mod handlers;
+mod views;
+
+pub use handlers::*;
+pub use views::*;
+
+use crate::api::error::{ApiError, FieldError};
+use crate::domain::catalogue::TestCode;
+use crate::domain::result::{ResultStatus, Subject};
+use crate::domain::value_check::check_value;
+use crate::storage::results::ResultVersionRow;
+
+/// Checks a report's meaning for `test` and builds its version row; problems go to `errors`.
+pub fn version_row(
+    result_id: &str,
+    version: i32,
+    test: TestCode,
+    loinc: Option<String>,
+    report: &ResultReport,
+    recorded_by: &str,
+    errors: &mut Vec<FieldError>,
+) -> ResultVersionRow {
+    for p in check_value(test, &report.value, report.modality) {
+        let field = if p.field == "modality" {
+            "modality".to_owned()
+        } else {
+            format!("value.{}", p.field)
+        };
+        errors.push(FieldError::new(field, p.message));
+    }
+    let today = chrono::Utc::now().date_naive();
+    if report.collected_on.is_some_and(|d| d > today) {
+        errors.push(FieldError::new("collected_on", "must not be in the future"));
+    }
+    if let Some(range) = &report.reference_range {
+        if let (Some(low), Some(high)) = (range.low, range.high) {
+            if low > high {
+                errors.push(FieldError::new(
+                    "reference_range",
+                    "low must not exceed high",
+                ));
+            }
+        }
+    }
+    let range = report.reference_range.clone().unwrap_or_default();
+    let mut row = ResultVersionRow {
+        result_id: result_id.to_owned(),
+        version,
+        status: report
+            .status
+            .unwrap_or(ResultStatus::Final)
+            .as_str()
+            .to_owned(),
+        loinc,
+        value_quantity: report.value.quantity,
+        value_unit: report.value.unit.clone(),
+        value_finding: report.value.finding.clone(),
+        value_text: report.value.text.clone(),
+        interpretation: report.interpretation.map(|i| i.as_str().to_owned()),
+        reference_low: range.low,
+        reference_high: range.high,
+        reference_unit: range.unit,
+        modality: report.modality.map(|m| m.as_str().to_owned()),
+        collected_on: report.collected_on,
+        reported_at: report.reported_at.map(|t| t.naive_utc()),
+        on_anticoagulation: report.on_anticoagulation.unwrap_or(false),
+        note: report.note.clone(),
+        content_hash: String::new(),
+        recorded_by: recorded_by.to_owned(),
+        recorded_at: crate::storage::now(),
+    };
+    row.content_hash = row.fingerprint();
+    row
+}
+
+/// Which subjects a test may be recorded for.
+pub fn check_subject(test: TestCode, subject: Subject) -> Result<(), ApiError> {
+    match (test, subject) {
+        (TestCode::Karyotype, _) => Ok(()),
+        (TestCode::SpermDnaFragmentation, Subject::Partner) => Ok(()),
+        (TestCode::SpermDnaFragmentation, _) => Err(ApiError::field(
+            "subject",
+            "sperm DNA fragmentation is a result of the partner",
+        )),
+        (_, Subject::PregnancyTissue) => Err(ApiError::field(
+            "subject",
+            "only a karyotype is recorded for pregnancy tissue",
+        )),
+        _ => Ok(()),
+    }
+}
