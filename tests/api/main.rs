@@ -5,3 +5,5 @@ mod helpers;
 mod http_contract;
 mod patients;
 mod results;
+mod auth_matrix;
+mod auth_modes;
