@@ -39,6 +39,7 @@ checklist item says why and cites its guideline.",
         (name = "checklist", description = "The workup checklist and clinician reviews"),
         (name = "profiles", description = "Guideline profiles"),
         (name = "lab", description = "Lab feeds: JSON, FHIR R4, HL7 v2"),
+        (name = "audit", description = "The audit trail (admins)"),
         (name = "operations", description = "Health, metrics")
     )
 )]

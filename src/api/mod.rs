@@ -1,6 +1,7 @@
 //! HTTP: thin actix handlers. Request/response types sit beside their handler; every handler
 //! checks the token, the role and the clinic, and reaches the database through `AppState::db`.
 
+pub mod audit;
 pub mod audit_trail;
 pub mod error;
 pub mod extract;
@@ -32,5 +33,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::list_results)
         .service(results::get_result)
         .service(results::correct_result)
-        .service(results::delete_result);
+        .service(results::delete_result)
+        .service(audit::list_audit);
 }

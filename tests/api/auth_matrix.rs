@@ -15,41 +15,85 @@ struct Fixture {
 
 async fn fixture(app: &TestApp) -> Fixture {
     let patient = app
-        .create_patient(&json!({"mrn": uuid::Uuid::new_v4().to_string(), "pregnancies": [
-            {"outcome": "miscarriage", "ended_on": "2026-01-10", "gestational_age_weeks": 9}]}))
+        .create_patient(
+            &json!({"mrn": uuid::Uuid::new_v4().to_string(), "pregnancies": [
+            {"outcome": "miscarriage", "ended_on": "2026-01-10", "gestational_age_weeks": 9}]}),
+        )
         .await;
-    let pregnancies = app.get(&format!("/v1/patients/{patient}/pregnancies"), &app.clinician()).await.json();
+    let pregnancies = app
+        .get(
+            &format!("/v1/patients/{patient}/pregnancies"),
+            &app.clinician(),
+        )
+        .await
+        .json();
     let pregnancy = pregnancies["items"][0]["id"].as_str().unwrap().to_owned();
     let result = app
-        .post(&format!("/v1/patients/{patient}/results"), &app.clinician(), &json!({"test": "tsh", "value": {"quantity": 2.0, "unit": "m[IU]/L"}}))
+        .post(
+            &format!("/v1/patients/{patient}/results"),
+            &app.clinician(),
+            &json!({"test": "tsh", "value": {"quantity": 2.0, "unit": "m[IU]/L"}}),
+        )
         .await
         .json()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    Fixture { patient, pregnancy, result }
+    Fixture {
+        patient,
+        pregnancy,
+        result,
+    }
 }
 
 /// (method, path template, body): `{p}` patient, `{g}` pregnancy, `{r}` result.
 pub fn patient_endpoints() -> Vec<(&'static str, &'static str, Option<Value>)> {
     vec![
         ("GET", "/v1/patients/{p}", None),
-        ("PATCH", "/v1/patients/{p}", Some(json!({"birth_date": "1990-01-01"}))),
+        (
+            "PATCH",
+            "/v1/patients/{p}",
+            Some(json!({"birth_date": "1990-01-01"})),
+        ),
         ("DELETE", "/v1/patients/{p}", None),
         ("GET", "/v1/patients/{p}/pregnancies", None),
-        ("POST", "/v1/patients/{p}/pregnancies", Some(json!({"outcome": "live_birth", "ended_on": "2020-01-01", "gestational_age_weeks": 39}))),
+        (
+            "POST",
+            "/v1/patients/{p}/pregnancies",
+            Some(
+                json!({"outcome": "live_birth", "ended_on": "2020-01-01", "gestational_age_weeks": 39}),
+            ),
+        ),
         ("GET", "/v1/patients/{p}/pregnancies/{g}", None),
-        ("PATCH", "/v1/patients/{p}/pregnancies/{g}", Some(json!({"notes": "checked"}))),
+        (
+            "PATCH",
+            "/v1/patients/{p}/pregnancies/{g}",
+            Some(json!({"notes": "checked"})),
+        ),
         ("DELETE", "/v1/patients/{p}/pregnancies/{g}", None),
         ("GET", "/v1/patients/{p}/results", None),
-        ("POST", "/v1/patients/{p}/results", Some(json!({"test": "tsh", "value": {"quantity": 1.0, "unit": "m[IU]/L"}}))),
+        (
+            "POST",
+            "/v1/patients/{p}/results",
+            Some(json!({"test": "tsh", "value": {"quantity": 1.0, "unit": "m[IU]/L"}})),
+        ),
         ("GET", "/v1/patients/{p}/results/{r}", None),
-        ("POST", "/v1/patients/{p}/results/{r}/versions", Some(json!({"value": {"quantity": 1.5, "unit": "m[IU]/L"}}))),
+        (
+            "POST",
+            "/v1/patients/{p}/results/{r}/versions",
+            Some(json!({"value": {"quantity": 1.5, "unit": "m[IU]/L"}})),
+        ),
         ("DELETE", "/v1/patients/{p}/results/{r}", None),
     ]
 }
 
-async fn call(app: &TestApp, method: &str, template: &str, body: &Option<Value>, token: Option<&str>) -> Resp {
+async fn call(
+    app: &TestApp,
+    method: &str,
+    template: &str,
+    body: &Option<Value>,
+    token: Option<&str>,
+) -> Resp {
     let f = fixture(app).await;
     let path = template
         .replace("{p}", &f.patient)
@@ -66,7 +110,12 @@ async fn clinicians_and_admins_of_the_clinic_may_use_every_patient_endpoint() {
     for role in [Role::Clinician, Role::Admin] {
         for (method, path, body) in patient_endpoints() {
             let res = call(&app, method, path, &body, Some(&app.token(role, CLINIC_A))).await;
-            assert!((200..300).contains(&res.status), "{role:?} {method} {path}: {} {}", res.status, res.text());
+            assert!(
+                (200..300).contains(&res.status),
+                "{role:?} {method} {path}: {} {}",
+                res.status,
+                res.text()
+            );
         }
     }
 }
@@ -87,7 +136,14 @@ async fn a_lab_token_reads_and_writes_no_patient_data_in_any_clinic() {
     let app = spawn_app().await;
     for clinic in [CLINIC_A, CLINIC_B] {
         for (method, path, body) in patient_endpoints() {
-            let res = call(&app, method, path, &body, Some(&app.token(Role::Lab, clinic))).await;
+            let res = call(
+                &app,
+                method,
+                path,
+                &body,
+                Some(&app.token(Role::Lab, clinic)),
+            )
+            .await;
             assert_problem(&res, 403, "forbidden");
         }
     }
@@ -100,26 +156,59 @@ async fn no_token_or_a_bad_one_is_401_with_a_bearer_challenge() {
     let app = spawn_app().await;
     let expired = {
         let claims = json!({"sub": "u", "exp": 1_000_000_000, "aud": "rpl-workup", "org": CLINIC_A, "roles": ["clinician"]});
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
     };
     let wrong_key = {
         let claims = json!({"sub": "u", "exp": 4_000_000_000i64, "aud": "rpl-workup", "org": CLINIC_A, "roles": ["clinician"]});
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(b"another-secret-of-sufficient-length-000000")).unwrap()
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"another-secret-of-sufficient-length-000000"),
+        )
+        .unwrap()
     };
     let wrong_audience = {
         let claims = json!({"sub": "u", "exp": 4_000_000_000i64, "aud": "someone-else", "org": CLINIC_A, "roles": ["clinician"]});
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
     };
     let no_org = {
         let claims = json!({"sub": "u", "exp": 4_000_000_000i64, "aud": "rpl-workup", "roles": ["clinician"]});
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
     };
     // alg "none": header {"alg":"none","typ":"JWT"}, valid-looking claims, empty signature.
     let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1IiwiZXhwIjo0MDAwMDAwMDAwLCJhdWQiOiJycGwtd29ya3VwIiwib3JnIjoiY2xpbmljLWEiLCJyb2xlcyI6WyJjbGluaWNpYW4iXX0.";
-    for token in [None, Some("garbage"), Some(expired.as_str()), Some(wrong_key.as_str()), Some(wrong_audience.as_str()), Some(no_org.as_str()), Some(unsigned)] {
-        let res = app.send("GET", "/v1/patients", token, None, None, &[]).await;
+    for token in [
+        None,
+        Some("garbage"),
+        Some(expired.as_str()),
+        Some(wrong_key.as_str()),
+        Some(wrong_audience.as_str()),
+        Some(no_org.as_str()),
+        Some(unsigned),
+    ] {
+        let res = app
+            .send("GET", "/v1/patients", token, None, None, &[])
+            .await;
         assert_problem(&res, 401, "unauthorized");
-        assert!(res.header("www-authenticate").unwrap().starts_with("Bearer"));
+        assert!(res
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer"));
     }
 }
 
@@ -127,7 +216,12 @@ async fn no_token_or_a_bad_one_is_401_with_a_bearer_challenge() {
 async fn a_token_with_no_known_role_may_do_nothing() {
     let app = spawn_app().await;
     let claims = json!({"sub": "u", "exp": 4_000_000_000i64, "aud": "rpl-workup", "org": CLINIC_A, "roles": ["superuser"]});
-    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes())).unwrap();
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
     let res = app.get("/v1/patients", &token).await;
     assert_problem(&res, 403, "forbidden");
 }

@@ -7,7 +7,9 @@ use serde_json::json;
 use crate::helpers::*;
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keys")
+        .join(name)
 }
 
 fn claims() -> serde_json::Value {
@@ -23,17 +25,36 @@ async fn an_rs256_token_from_the_clinics_identity_provider_is_accepted_and_an_hs
     })
     .await;
     let private = std::fs::read(fixture("rsa-private.pem")).unwrap();
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims(), &EncodingKey::from_rsa_pem(&private).unwrap()).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &claims(),
+        &EncodingKey::from_rsa_pem(&private).unwrap(),
+    )
+    .unwrap();
     assert_eq!(app.get("/v1/patients", &token).await.status, 200);
 
     // The public key used as an HMAC secret must not verify (algorithm confusion).
     let public = std::fs::read(fixture("rsa-public.pem")).unwrap();
-    let confused = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims(), &EncodingKey::from_secret(&public)).unwrap();
-    assert_problem(&app.get("/v1/patients", &confused).await, 401, "unauthorized");
+    let confused = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims(),
+        &EncodingKey::from_secret(&public),
+    )
+    .unwrap();
+    assert_problem(
+        &app.get("/v1/patients", &confused).await,
+        401,
+        "unauthorized",
+    );
 
     let mut wrong_issuer = claims();
     wrong_issuer["iss"] = json!("https://elsewhere.example");
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &wrong_issuer, &EncodingKey::from_rsa_pem(&private).unwrap()).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &wrong_issuer,
+        &EncodingKey::from_rsa_pem(&private).unwrap(),
+    )
+    .unwrap();
     assert_problem(&app.get("/v1/patients", &token).await, 401, "unauthorized");
 }
 
@@ -45,7 +66,12 @@ async fn an_es256_token_is_accepted_with_an_ec_public_key() {
     })
     .await;
     let private = std::fs::read(fixture("ec-private.pk8.pem")).unwrap();
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims(), &EncodingKey::from_ec_pem(&private).unwrap()).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::ES256),
+        &claims(),
+        &EncodingKey::from_ec_pem(&private).unwrap(),
+    )
+    .unwrap();
     assert_eq!(app.get("/v1/patients", &token).await.status, 200);
 }
 
@@ -57,10 +83,16 @@ async fn development_mode_mints_a_token_per_role_and_listens_only_on_loopback() 
     let app = rpl_workup::startup::Application::build(&args).expect("builds on loopback");
     let roles: Vec<_> = app.dev_tokens.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(roles, ["clinician", "lab", "admin"]);
-    let caller = app.authenticator.verify(&app.dev_tokens[0].1).expect("printed token verifies");
+    let caller = app
+        .authenticator
+        .verify(&app.dev_tokens[0].1)
+        .expect("printed token verifies");
     assert_eq!(caller.clinic.as_str(), "dev-clinic");
 
     args.listen = "0.0.0.0:0".to_owned();
     let refused = rpl_workup::startup::Application::build(&args);
-    assert!(refused.is_err(), "development mode must refuse a public address");
+    assert!(
+        refused.is_err(),
+        "development mode must refuse a public address"
+    );
 }

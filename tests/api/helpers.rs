@@ -1,5 +1,6 @@
 //! The test harness: the real application on a real socket, each test on a fresh database (a new
 //! SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set), tokens per role.
+#![allow(dead_code)] // shared by every test module; not each one uses every helper
 
 use std::sync::Arc;
 

@@ -1,9 +1,10 @@
 //! Black-box tests of the HTTP API: one binary, each test on a fresh database. Runs on SQLite, and
 //! on PostgreSQL when `TEST_DATABASE_URL` names a server (each test gets its own database).
 
+mod audit;
+mod auth_matrix;
+mod auth_modes;
 mod helpers;
 mod http_contract;
 mod patients;
 mod results;
-mod auth_matrix;
-mod auth_modes;

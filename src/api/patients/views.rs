@@ -95,7 +95,7 @@ pub struct PatientView {
 impl From<PatientRow> for PatientView {
     fn from(row: PatientRow) -> Self {
         let partner =
-            (row.partner_mrn.is_some() || row.partner_birth_date.is_some()).then(|| Partner {
+            (row.partner_mrn.is_some() || row.partner_birth_date.is_some()).then_some(Partner {
                 mrn: row.partner_mrn,
                 birth_date: row.partner_birth_date,
             });

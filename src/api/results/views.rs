@@ -144,7 +144,7 @@ pub struct ResultVersionView {
 impl From<ResultVersionRow> for ResultVersionView {
     fn from(v: ResultVersionRow) -> Self {
         let reference_range =
-            (v.reference_low.is_some() || v.reference_high.is_some()).then(|| ReferenceRange {
+            (v.reference_low.is_some() || v.reference_high.is_some()).then_some(ReferenceRange {
                 low: v.reference_low,
                 high: v.reference_high,
                 unit: v.reference_unit,
