@@ -46,3 +46,37 @@ pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration
         .with_label_values(&[method, route])
         .observe(elapsed.as_secs_f64());
 }
+
+/// The registry in Prometheus text format.
+pub fn render() -> String {
+    use prometheus::Encoder;
+    // Touch the lazily registered families so they show even before the first request.
+    LazyLock::force(&REQUESTS);
+    LazyLock::force(&LATENCY);
+    let mut out = Vec::new();
+    let _ = prometheus::TextEncoder::new().encode(&REGISTRY.gather(), &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+static POOL: LazyLock<prometheus::IntGaugeVec> = LazyLock::new(|| {
+    let g = prometheus::IntGaugeVec::new(
+        Opts::new(
+            "rpl_db_pool_connections",
+            "Database pool connections by state",
+        ),
+        &["state"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(g.clone()))
+        .expect("registered once");
+    g
+});
+
+pub fn observe_pool(connections: u32, idle: u32) {
+    POOL.with_label_values(&["open"])
+        .set(i64::from(connections));
+    POOL.with_label_values(&["idle"]).set(i64::from(idle));
+    POOL.with_label_values(&["in_use"])
+        .set(i64::from(connections.saturating_sub(idle)));
+}

@@ -52,3 +52,18 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         }),
     }
 }
+
+/// Prometheus metrics: requests by route and status, latency histograms, ingest counts, pool use.
+/// Labels carry route templates, never ids or patient data.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.state();
+    crate::metrics::observe_pool(pool.connections, pool.idle_connections);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::metrics::render())
+}

@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod audit_trail;
+pub mod catalogue;
+pub mod clinic;
+pub mod code_maps;
 pub mod error;
 pub mod extract;
 pub mod fallback;
@@ -34,5 +37,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::get_result)
         .service(results::correct_result)
         .service(results::delete_result)
-        .service(audit::list_audit);
+        .service(audit::list_audit)
+        .service(health::metrics)
+        .service(catalogue::list_tests)
+        .service(clinic::get_clinic)
+        .service(clinic::update_clinic)
+        .service(code_maps::list_code_maps)
+        .service(code_maps::create_code_map);
 }

@@ -15,7 +15,9 @@ macro_rules! per_backend {
 pub(crate) use per_backend;
 
 pub mod audit;
+pub mod clinic_profiles;
 pub mod clinics;
+pub mod code_maps;
 pub mod patients;
 pub mod pregnancies;
 pub mod results;

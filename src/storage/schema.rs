@@ -120,8 +120,32 @@ diesel::joinable!(results -> patients (patient_id));
 diesel::joinable!(result_versions -> results (result_id));
 diesel::joinable!(reviews -> patients (patient_id));
 
+diesel::table! {
+    code_maps (clinic_id, system, code) {
+        clinic_id -> Text,
+        system -> Text,
+        code -> Text,
+        test -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clinic_profiles (clinic_id, id) {
+        clinic_id -> Text,
+        id -> Text,
+        based_on -> Text,
+        definition -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
+    code_maps,
+    clinic_profiles,
     patients,
     pregnancies,
     results,

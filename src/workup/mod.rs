@@ -22,3 +22,8 @@ pub fn refresh_summary(
 ) -> QueryResult<()> {
     Ok(())
 }
+
+/// Re-evaluates every patient of the clinic (after its default profile changed).
+pub fn refresh_clinic(_conn: &mut AnyConnection, _clinic_id: &str) -> QueryResult<()> {
+    Ok(())
+}

@@ -8,3 +8,4 @@ mod helpers;
 mod http_contract;
 mod patients;
 mod results;
+mod settings;

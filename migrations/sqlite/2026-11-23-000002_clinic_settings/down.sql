@@ -1,0 +1,2 @@
+DROP TABLE clinic_profiles;
+DROP TABLE code_maps;

@@ -1,0 +1,122 @@
+//! `GET/PATCH /v1/clinic`: the clinic's settings (read: clinicians and admins; change: admins).
+
+use actix_web::{get, patch, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::error::ApiError;
+use super::extract::{RequestId, ValidJson};
+use super::patients::{present, require_clinical};
+use super::state::AppState;
+use crate::auth::{Caller, Role};
+use crate::storage::{self, clinics};
+
+/// The clinic's settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicSettings {
+    /// The clinic id (the tokens' `org` claim).
+    pub id: String,
+    /// Profile used for patients without their own override.
+    pub default_profile: String,
+    /// FHIR identifier system of MRNs, checked on ingest when set.
+    pub mrn_system: Option<String>,
+}
+
+impl From<clinics::ClinicRow> for ClinicSettings {
+    fn from(row: clinics::ClinicRow) -> Self {
+        ClinicSettings {
+            id: row.id,
+            default_profile: row.default_profile,
+            mrn_system: row.mrn_system,
+        }
+    }
+}
+
+/// A change of settings (absent fields stay; `null` clears `mrn_system`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClinic {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64, example = "rcog-2023")]
+    pub default_profile: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 256)]
+    pub mrn_system: Option<Option<String>>,
+}
+
+/// Read the clinic's settings.
+#[utoipa::path(
+    tag = "profiles",
+    responses((status = 200, description = "The settings", body = ClinicSettings)),
+    security(("bearer" = []))
+)]
+#[get("/v1/clinic")]
+pub async fn get_clinic(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let row = state
+        .db(move |conn| Ok(clinics::ensure(conn, caller.clinic.as_str())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(ClinicSettings::from(row)))
+}
+
+/// Change the clinic's settings (admins). A new default profile re-evaluates the worklist.
+#[utoipa::path(
+    tag = "profiles",
+    request_body = UpdateClinic,
+    responses(
+        (status = 200, description = "The settings", body = ClinicSettings),
+        (status = 403, description = "Admins only", body = crate::api::error::Problem),
+        (status = 422, description = "Unknown profile", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/v1/clinic")]
+pub async fn update_clinic(
+    state: web::Data<AppState>,
+    caller: Caller,
+    _request_id: RequestId,
+    body: ValidJson<UpdateClinic>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.has(Role::Admin) {
+        return Err(ApiError::Forbidden);
+    }
+    let input = body.into_inner();
+    if let Some(Some(system)) = &input.mrn_system {
+        if system.trim().is_empty() || system.len() > 256 {
+            return Err(ApiError::field(
+                "mrn_system",
+                "length must be between 1 and 256",
+            ));
+        }
+    }
+    let row = state
+        .db(move |conn| {
+            storage::write_transaction(conn, |conn| {
+                clinics::ensure(conn, caller.clinic.as_str())?;
+                if let Some(profile) = &input.default_profile {
+                    if !crate::workup::profile_exists(conn, caller.clinic.as_str(), profile)? {
+                        return Err(ApiError::field(
+                            "default_profile",
+                            format!("unknown profile '{profile}'; see GET /v1/profiles"),
+                        ));
+                    }
+                }
+                let changes = clinics::ClinicChanges {
+                    default_profile: input.default_profile.clone(),
+                    mrn_system: input.mrn_system.clone(),
+                    updated_at: Some(storage::now()),
+                };
+                clinics::update(conn, caller.clinic.as_str(), &changes)?;
+                if input.default_profile.is_some() {
+                    crate::workup::refresh_clinic(conn, caller.clinic.as_str())?;
+                }
+                Ok(clinics::get(conn, caller.clinic.as_str())?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ClinicSettings::from(row)))
+}
