@@ -17,6 +17,7 @@ pub(crate) use per_backend;
 pub mod audit;
 pub mod clinic_profiles;
 pub mod clinics;
+pub mod lab;
 pub mod code_maps;
 pub mod patients;
 pub mod pregnancies;

@@ -142,10 +142,32 @@ diesel::table! {
     }
 }
 
+
+
+diesel::table! {
+    lab_messages (id) {
+        id -> Text,
+        clinic_id -> Text,
+        feed -> Text,
+        message_key -> Nullable<Text>,
+        request_hash -> Text,
+        received_by -> Text,
+        received_at -> Timestamp,
+        content_type -> Text,
+        body -> Text,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+        response_status -> Nullable<Integer>,
+        response_content_type -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     code_maps,
     clinic_profiles,
+    lab_messages,
     patients,
     pregnancies,
     results,
