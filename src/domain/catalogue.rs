@@ -28,6 +28,7 @@ pub enum TestCode {
     ProteinC,
     Antithrombin,
     Mthfr,
+    #[serde(rename = "vitamin_d_25oh")]
     VitaminD25oh,
     Karyotype,
     NkCells,

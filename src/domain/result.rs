@@ -216,19 +216,28 @@ impl LabResult {
     /// arriving after a final/amended/corrected version never downgrades it (out-of-order feeds).
     /// Returns `None` when there is no version.
     pub fn effective(&self) -> Option<&ResultVersion> {
-        let latest = self.versions.iter().max_by_key(|v| v.version)?;
-        if latest.status == ResultStatus::Preliminary {
-            if let Some(final_like) = self
-                .versions
-                .iter()
-                .filter(|v| v.status.is_final_like())
-                .max_by_key(|v| v.version)
-            {
-                return Some(final_like);
-            }
-        }
-        Some(latest)
+        let index = effective_index(self.versions.iter().map(|v| (v.version, v.status)))?;
+        self.versions.get(index)
     }
+}
+
+/// Which of a result's versions (given as `(version, status)`, in any order) speaks for it now:
+/// the latest, except that a preliminary arriving after a final/amended/corrected version never
+/// downgrades it (out-of-order feeds). Returns its position, or `None` when there is none.
+pub fn effective_index(
+    versions: impl Iterator<Item = (u32, ResultStatus)> + Clone,
+) -> Option<usize> {
+    let (latest, (_, latest_status)) = versions.clone().enumerate().max_by_key(|(_, (n, _))| *n)?;
+    if latest_status == ResultStatus::Preliminary {
+        let final_like = versions
+            .enumerate()
+            .filter(|(_, (_, s))| s.is_final_like())
+            .max_by_key(|(_, (n, _))| *n);
+        if let Some((i, _)) = final_like {
+            return Some(i);
+        }
+    }
+    Some(latest)
 }
 
 #[cfg(test)]

@@ -145,12 +145,11 @@ pub fn store_by_accession(
             });
         }
         version.version = versions.last().map_or(1, |(n, _)| n + 1);
-        let inserted = super::per_backend!(&mut *conn, |c| diesel::insert_into(
-            result_versions::table
-        )
-        .values(&version)
-        .on_conflict_do_nothing()
-        .execute(c))?;
+        let inserted =
+            super::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table)
+                .values(&version)
+                .on_conflict_do_nothing()
+                .execute(c))?;
         if inserted == 1 {
             diesel::update(results::table.find(&existing.id))
                 .set((

@@ -142,8 +142,6 @@ diesel::table! {
     }
 }
 
-
-
 diesel::table! {
     lab_messages (id) {
         id -> Text,

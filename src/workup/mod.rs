@@ -3,6 +3,8 @@
 
 use diesel::QueryResult;
 
+pub mod record;
+
 use crate::storage::AnyConnection;
 
 /// Built-in profile ids (replaced by the profile catalogue of the engine).

@@ -185,7 +185,8 @@ pub struct ResultView {
     pub source: String,
     /// The lab's accession (lab feeds).
     pub accession: Option<String>,
-    /// The latest version.
+    /// The version that speaks for the result now: the latest, except that a preliminary received
+    /// after a final never downgrades it.
     #[serde(flatten)]
     pub latest: ResultVersionView,
     /// Every version, oldest first (single-result reads only).
@@ -196,12 +197,9 @@ pub struct ResultView {
 impl ResultView {
     pub fn new(row: ResultRow, mut versions: Vec<ResultVersionRow>, with_history: bool) -> Self {
         versions.sort_by_key(|v| v.version);
-        let latest = versions.pop().map(ResultVersionView::from);
-        let history = with_history.then(|| {
-            let mut all: Vec<ResultVersionView> = versions.into_iter().map(Into::into).collect();
-            all.extend(latest.clone());
-            all
-        });
+        let current = current_version(&versions).map(|v| ResultVersionView::from(v.clone()));
+        let history =
+            with_history.then(|| versions.into_iter().map(ResultVersionView::from).collect());
         ResultView {
             id: row.id,
             patient_id: row.patient_id,
@@ -210,8 +208,17 @@ impl ResultView {
             pregnancy_id: row.pregnancy_id,
             source: row.source,
             accession: row.accession,
-            latest: latest.expect("a result always has a version"),
+            latest: current.expect("a result always has a version"),
             versions: history,
         }
     }
+}
+
+/// The version that counts, by the domain's rule.
+fn current_version(versions: &[ResultVersionRow]) -> Option<&ResultVersionRow> {
+    let statuses = versions.iter().map(|v| {
+        let status = ResultStatus::parse(&v.status).unwrap_or(ResultStatus::Final);
+        (u32::try_from(v.version).unwrap_or(0), status)
+    });
+    versions.get(crate::domain::result::effective_index(statuses)?)
 }

@@ -1,0 +1,127 @@
+//! A patient's record as the engine sees it, loaded from storage. Rows that no longer parse (a
+//! value written by a newer release, say) are skipped rather than failing the whole checklist.
+
+use chrono::NaiveDate;
+use diesel::QueryResult;
+
+use crate::domain::catalogue::TestCode;
+use crate::domain::ids::{PatientId, PregnancyId, ResultId, ReviewId};
+use crate::domain::item::ItemId;
+use crate::domain::pregnancy::{Conception, GestationalAge, Outcome, Pregnancy};
+use crate::domain::result::{
+    Interpretation, LabResult, Modality, ReferenceRange, ResultStatus, ResultValue, ResultVersion,
+    Subject,
+};
+use crate::domain::review::{Review, ReviewAction};
+use crate::storage::pregnancies::PregnancyRow;
+use crate::storage::results::{ResultRow, ResultVersionRow};
+use crate::storage::reviews::ReviewRow;
+use crate::storage::{pregnancies, results, reviews, AnyConnection};
+
+/// Everything the engine evaluates for one patient.
+#[derive(Debug, Clone)]
+pub struct PatientRecord {
+    pub patient_id: PatientId,
+    pub pregnancies: Vec<Pregnancy>,
+    pub results: Vec<LabResult>,
+    pub reviews: Vec<Review>,
+}
+
+pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRecord> {
+    let pregnancies = pregnancies::list_for_patient(conn, patient_id)?
+        .iter()
+        .filter_map(pregnancy)
+        .collect();
+    let results = results::list_for_patient(conn, patient_id)?
+        .iter()
+        .filter_map(|(r, v)| lab_result(r, v))
+        .collect();
+    let reviews = reviews::list_active(conn, patient_id)?
+        .iter()
+        .filter_map(review)
+        .collect();
+    Ok(PatientRecord {
+        patient_id: PatientId(patient_id.parse().unwrap_or_default()),
+        pregnancies,
+        results,
+        reviews,
+    })
+}
+
+pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
+    let gestational_age = match row.gestational_age_weeks {
+        Some(w) => Some(
+            GestationalAge::new(
+                u8::try_from(w).ok()?,
+                u8::try_from(row.gestational_age_days.unwrap_or(0)).ok()?,
+            )
+            .ok()?,
+        ),
+        None => None,
+    };
+    Some(Pregnancy {
+        id: PregnancyId(row.id.parse().ok()?),
+        outcome: Outcome::parse(&row.outcome)?,
+        ended_on: row.ended_on,
+        gestational_age,
+        conception: row.conception.as_deref().and_then(Conception::parse),
+    })
+}
+
+pub fn lab_result(row: &ResultRow, versions: &[ResultVersionRow]) -> Option<LabResult> {
+    Some(LabResult {
+        id: ResultId(row.id.parse().ok()?),
+        test: TestCode::parse(&row.test)?,
+        subject: Subject::parse(&row.subject)?,
+        pregnancy_id: row
+            .pregnancy_id
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .map(PregnancyId),
+        versions: versions.iter().filter_map(result_version).collect(),
+    })
+}
+
+pub fn result_version(v: &ResultVersionRow) -> Option<ResultVersion> {
+    let reference_range =
+        (v.reference_low.is_some() || v.reference_high.is_some()).then(|| ReferenceRange {
+            low: v.reference_low,
+            high: v.reference_high,
+            unit: v.reference_unit.clone(),
+        });
+    Some(ResultVersion {
+        version: u32::try_from(v.version).ok()?,
+        status: ResultStatus::parse(&v.status)?,
+        value: ResultValue {
+            quantity: v.value_quantity,
+            unit: v.value_unit.clone(),
+            finding: v.value_finding.clone(),
+            text: v.value_text.clone(),
+        },
+        interpretation: v.interpretation.as_deref().and_then(Interpretation::parse),
+        reference_range,
+        modality: v.modality.as_deref().and_then(Modality::parse),
+        collected_on: v.collected_on,
+        reported_at: v.reported_at.map(|t| t.and_utc()),
+        on_anticoagulation: v.on_anticoagulation,
+    })
+}
+
+pub fn review(row: &ReviewRow) -> Option<Review> {
+    Some(Review {
+        id: ReviewId(row.id.parse().ok()?),
+        item: match &row.item {
+            Some(item) => Some(ItemId::parse(item)?),
+            None => None,
+        },
+        action: ReviewAction::parse(&row.action)?,
+        note: row.note.clone(),
+        by: row.created_by.clone(),
+        at: row.created_at.and_utc(),
+    })
+}
+
+/// Today's date in UTC: the evaluation date of every checklist served now.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
