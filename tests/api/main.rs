@@ -6,6 +6,7 @@ mod auth_matrix;
 mod auth_modes;
 mod helpers;
 mod http_contract;
+mod operations;
 mod patients;
 mod results;
 mod settings;
