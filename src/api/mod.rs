@@ -15,6 +15,7 @@ pub mod patients;
 pub mod pregnancies;
 pub mod results;
 pub mod state;
+pub mod unit_of_work;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -3,11 +3,12 @@
 use actix_web::{post, web, HttpResponse};
 
 use super::{require_clinical, CreatePatient, PatientView};
-use crate::api::audit_trail::{self, Access};
+use crate::api::audit_trail::Access;
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::pregnancies::new_pregnancy_rows;
 use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
 use crate::storage::{self, clinics, patients, pregnancies};
@@ -66,28 +67,25 @@ pub async fn create_patient(
         created_at: now,
         updated_at: now,
     };
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                clinics::ensure(conn, caller.clinic.as_str())?;
-                if let Some(profile) = &new.profile {
-                    super::ensure_profile_known(conn, &caller, profile)?;
-                }
-                patients::insert(conn, &new).map_err(|e| duplicate_or(e, &new))?;
-                pregnancies::insert(conn, &pregnancy_rows)?;
-                let mut accesses = vec![Access::new("create", "patient", &new.id, &new.id)];
-                accesses.extend(
-                    pregnancy_rows
-                        .iter()
-                        .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
-                );
-                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &new.id)?;
-                patients::find(conn, caller.clinic.as_str(), &new.id)?
-                    .ok_or_else(|| ApiError::internal("patient vanished after insert"))
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        clinics::ensure(conn, caller.clinic.as_str())?;
+        if let Some(profile) = &new.profile {
+            super::ensure_profile_known(conn, caller, profile)?;
+        }
+        patients::insert(conn, &new).map_err(|e| duplicate_or(e, &new))?;
+        pregnancies::insert(conn, &pregnancy_rows)?;
+        let accesses = std::iter::once(Access::new("create", "patient", &new.id, &new.id))
+            .chain(
+                pregnancy_rows
+                    .iter()
+                    .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
+            )
+            .collect();
+        let row = patients::find(conn, caller.clinic.as_str(), &new.id)?
+            .ok_or_else(|| ApiError::internal("patient vanished after insert"))?;
+        Ok((row, accesses))
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/patients/{}", row.id)))
         .json(PatientView::from(row)))

@@ -5,13 +5,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{owned_patient, require_clinical, PatientView};
-use crate::api::audit_trail::{self, Access};
+use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::RequestId;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
-use crate::storage::{self, patients};
+use crate::storage::patients;
 
 /// `?mrn=` finds one patient by MRN.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,31 +49,27 @@ pub async fn list_patients(
     };
     let limit = page.limit()?;
     let after = page.position()?;
-    let page = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let rows = match &query.mrn {
-                    Some(mrn) => patients::find_by_mrn(conn, caller.clinic.as_str(), mrn.trim())?
-                        .into_iter()
-                        .collect(),
-                    None => patients::list(
-                        conn,
-                        caller.clinic.as_str(),
-                        after.as_deref(),
-                        i64::from(limit) + 1,
-                    )?,
-                };
-                let page = Page::from_rows(rows, limit, |r| r.id.clone(), PatientView::from);
-                let accesses: Vec<_> = page
-                    .items
-                    .iter()
-                    .map(|p| Access::new("read", "patient", &p.id, &p.id))
-                    .collect();
-                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
-                Ok(page)
-            })
-        })
-        .await?;
+    let page = audited(&state, caller, request_id, move |conn, caller| {
+        let rows = match &query.mrn {
+            Some(mrn) => patients::find_by_mrn(conn, caller.clinic.as_str(), mrn.trim())?
+                .into_iter()
+                .collect(),
+            None => patients::list(
+                conn,
+                caller.clinic.as_str(),
+                after.as_deref(),
+                i64::from(limit) + 1,
+            )?,
+        };
+        let page = Page::from_rows(rows, limit, |r| r.id.clone(), PatientView::from);
+        let accesses = page
+            .items
+            .iter()
+            .map(|p| Access::new("read", "patient", &p.id, &p.id))
+            .collect();
+        Ok((page, accesses))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -95,19 +92,11 @@ pub async fn get_patient(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let id = path.into_inner();
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let row = owned_patient(conn, &caller, &id)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("read", "patient", &row.id, &row.id)],
-                )?;
-                Ok(row)
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        let row = owned_patient(conn, caller, &id)?;
+        let access = Access::new("read", "patient", &row.id, &row.id);
+        Ok((row, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(PatientView::from(row)))
 }

@@ -3,10 +3,11 @@
 use actix_web::{delete, patch, web, HttpResponse};
 
 use super::{owned_patient, require_clinical, PatientView, UpdatePatient};
-use crate::api::audit_trail::{self, Access};
+use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
 use crate::storage::{self, patients};
@@ -78,38 +79,31 @@ pub async fn update_patient(
     }
     let profile = input.profile.clone();
     changes.profile = profile.clone();
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let row = owned_patient(conn, &caller, &id)?;
-                if let Some(Some(profile)) = &profile {
-                    super::ensure_profile_known(conn, &caller, profile)?;
-                }
-                patients::update(conn, &row.id, &changes).map_err(|e| {
-                    if storage::is_unique_violation(&e) {
-                        let which = if e.to_string().contains("ehr") {
-                            "EHR id"
-                        } else {
-                            "MRN"
-                        };
-                        ApiError::Conflict(format!(
-                            "a patient with this {which} already exists in your clinic"
-                        ))
-                    } else {
-                        e.into()
-                    }
-                })?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("update", "patient", &row.id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.id)?;
-                patients::find(conn, caller.clinic.as_str(), &row.id)?.ok_or(ApiError::NotFound)
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        let row = owned_patient(conn, caller, &id)?;
+        if let Some(Some(profile)) = &profile {
+            super::ensure_profile_known(conn, caller, profile)?;
+        }
+        patients::update(conn, &row.id, &changes).map_err(|e| {
+            if storage::is_unique_violation(&e) {
+                let which = if e.to_string().contains("ehr") {
+                    "EHR id"
+                } else {
+                    "MRN"
+                };
+                ApiError::Conflict(format!(
+                    "a patient with this {which} already exists in your clinic"
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        let access = Access::new("update", "patient", &row.id, &row.id);
+        let row =
+            patients::find(conn, caller.clinic.as_str(), &row.id)?.ok_or(ApiError::NotFound)?;
+        Ok((row, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(PatientView::from(row)))
 }
 
@@ -132,21 +126,11 @@ pub async fn delete_patient(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let id = path.into_inner();
-    state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let row = owned_patient(conn, &caller, &id)?;
-                patients::soft_delete(conn, &row.id, storage::now())?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("delete", "patient", &row.id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.id)?;
-                Ok(())
-            })
-        })
-        .await?;
+    audited(&state, caller, request_id, move |conn, caller| {
+        let row = owned_patient(conn, caller, &id)?;
+        patients::soft_delete(conn, &row.id, storage::now())?;
+        Ok(((), vec![Access::new("delete", "patient", &row.id, &row.id)]))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,12 +3,13 @@
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
 use super::{check_pregnancy, new_row, PregnancyInput, PregnancyView, UpdatePregnancy};
-use crate::api::audit_trail::{self, Access};
+use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::pagination::Page;
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::storage::pregnancies::{self, PregnancyChanges, PregnancyRow};
 use crate::storage::{self, AnyConnection};
@@ -38,28 +39,20 @@ pub async fn create_pregnancy(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let input = body.into_inner();
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let patient = owned_patient(conn, &caller, &patient_id)?;
-                let mut errors = Vec::new();
-                check_pregnancy(&input, patient.birth_date, &|f| f.to_owned(), &mut errors);
-                if !errors.is_empty() {
-                    return Err(ApiError::Validation(errors));
-                }
-                let new = new_row(&patient.id, &input, storage::now());
-                pregnancies::insert(conn, std::slice::from_ref(&new))?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("create", "pregnancy", &patient.id, &new.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &patient.id)?;
-                pregnancies::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        let patient = owned_patient(conn, caller, &patient_id)?;
+        let mut errors = Vec::new();
+        check_pregnancy(&input, patient.birth_date, &|f| f.to_owned(), &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let new = new_row(&patient.id, &input, storage::now());
+        pregnancies::insert(conn, std::slice::from_ref(&new))?;
+        let access = Access::new("create", "pregnancy", &patient.id, &new.id);
+        let row = pregnancies::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
+        Ok((row, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -87,26 +80,23 @@ pub async fn list_pregnancies(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
-    let rows = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let patient = owned_patient(conn, &caller, &patient_id)?;
-                let rows = pregnancies::list_for_patient(conn, &patient.id)?;
-                let accesses: Vec<_> = rows
-                    .iter()
-                    .map(|p| Access::new("read", "pregnancy", &patient.id, &p.id))
-                    .chain(std::iter::once(Access::new(
-                        "read",
-                        "obstetric_history",
-                        &patient.id,
-                        &patient.id,
-                    )))
-                    .collect();
-                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
-                Ok(rows)
-            })
-        })
-        .await?;
+    let rows = audited(&state, caller, request_id, move |conn, caller| {
+        let patient = owned_patient(conn, caller, &patient_id)?;
+        let rows = pregnancies::list_for_patient(conn, &patient.id)?;
+        let accesses = std::iter::once(Access::new(
+            "read",
+            "obstetric_history",
+            &patient.id,
+            &patient.id,
+        ))
+        .chain(
+            rows.iter()
+                .map(|p| Access::new("read", "pregnancy", &patient.id, &p.id)),
+        )
+        .collect();
+        Ok((rows, accesses))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.into_iter().map(PregnancyView::from).collect(),
         next_cursor: None,
@@ -147,20 +137,12 @@ pub async fn get_pregnancy(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let (patient, row) = owned_pregnancy(conn, &caller, ids)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("read", "pregnancy", &patient.id, &row.id)],
-                )?;
-                Ok(row)
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        let (patient, row) = owned_pregnancy(conn, caller, ids)?;
+        let access = Access::new("read", "pregnancy", &patient.id, &row.id);
+        Ok((row, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(PregnancyView::from(row)))
 }
 
@@ -190,38 +172,30 @@ pub async fn update_pregnancy(
     require_clinical(&caller)?;
     let ids = path.into_inner();
     let patch = body.into_inner();
-    let row = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let (patient, row) = owned_pregnancy(conn, &caller, ids)?;
-                let merged = patch.apply_to(&row);
-                let mut errors = Vec::new();
-                check_pregnancy(&merged, patient.birth_date, &|f| f.to_owned(), &mut errors);
-                if !errors.is_empty() {
-                    return Err(ApiError::Validation(errors));
-                }
-                let new = new_row(&patient.id, &merged, storage::now());
-                let changes = PregnancyChanges {
-                    outcome: Some(new.outcome),
-                    ended_on: Some(new.ended_on),
-                    gestational_age_weeks: Some(new.gestational_age_weeks),
-                    gestational_age_days: Some(new.gestational_age_days),
-                    conception: Some(new.conception),
-                    notes: Some(new.notes),
-                    updated_at: Some(new.updated_at),
-                };
-                pregnancies::update(conn, &row.id, &changes)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("update", "pregnancy", &patient.id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &patient.id)?;
-                pregnancies::find(conn, &patient.id, &row.id)?.ok_or(ApiError::NotFound)
-            })
-        })
-        .await?;
+    let row = audited(&state, caller, request_id, move |conn, caller| {
+        let (patient, row) = owned_pregnancy(conn, caller, ids)?;
+        let merged = patch.apply_to(&row);
+        let mut errors = Vec::new();
+        check_pregnancy(&merged, patient.birth_date, &|f| f.to_owned(), &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let new = new_row(&patient.id, &merged, storage::now());
+        let changes = PregnancyChanges {
+            outcome: Some(new.outcome),
+            ended_on: Some(new.ended_on),
+            gestational_age_weeks: Some(new.gestational_age_weeks),
+            gestational_age_days: Some(new.gestational_age_days),
+            conception: Some(new.conception),
+            notes: Some(new.notes),
+            updated_at: Some(new.updated_at),
+        };
+        pregnancies::update(conn, &row.id, &changes)?;
+        let access = Access::new("update", "pregnancy", &patient.id, &row.id);
+        let row = pregnancies::find(conn, &patient.id, &row.id)?.ok_or(ApiError::NotFound)?;
+        Ok((row, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(PregnancyView::from(row)))
 }
 
@@ -247,21 +221,14 @@ pub async fn delete_pregnancy(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let (patient, row) = owned_pregnancy(conn, &caller, ids)?;
-                pregnancies::soft_delete(conn, &row.id, storage::now())?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("delete", "pregnancy", &patient.id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &patient.id)?;
-                Ok(())
-            })
-        })
-        .await?;
+    audited(&state, caller, request_id, move |conn, caller| {
+        let (patient, row) = owned_pregnancy(conn, caller, ids)?;
+        pregnancies::soft_delete(conn, &row.id, storage::now())?;
+        Ok((
+            (),
+            vec![Access::new("delete", "pregnancy", &patient.id, &row.id)],
+        ))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

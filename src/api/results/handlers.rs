@@ -5,12 +5,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{check_subject, version_row, CorrectResult, CreateResult, ResultView};
-use crate::api::audit_trail::{self, Access};
+use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::pagination::Page;
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
 use crate::domain::result::{ResultStatus, Subject};
@@ -74,49 +75,41 @@ pub async fn create_result(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (row, versions) = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let patient = owned_patient(conn, &caller, &patient_id)?;
-                let pregnancy_id = match input.pregnancy_id {
-                    Some(pid) => Some(
-                        pregnancies::find(conn, &patient.id, &pid.to_string())?
-                            .ok_or_else(|| {
-                                ApiError::field("pregnancy_id", "no such pregnancy of this patient")
-                            })?
-                            .id,
-                    ),
-                    None => None,
-                };
-                let now = storage::now();
-                let new = results::NewResult {
-                    id: result_id.clone(),
-                    clinic_id: patient.clinic_id.clone(),
-                    patient_id: patient.id.clone(),
-                    test: input.test.as_str().to_owned(),
-                    subject: subject.as_str().to_owned(),
-                    pregnancy_id,
-                    source: input
-                        .source
-                        .clone()
-                        .unwrap_or_else(|| "clinician".to_owned()),
-                    accession: None,
-                    latest_version: 1,
-                    created_at: now,
-                    updated_at: now,
-                };
-                results::insert(conn, &new, &first)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("create", "result", &patient.id, &new.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &patient.id)?;
-                results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)
-            })
-        })
-        .await?;
+    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+        let patient = owned_patient(conn, caller, &patient_id)?;
+        let pregnancy_id = match input.pregnancy_id {
+            Some(pid) => Some(
+                pregnancies::find(conn, &patient.id, &pid.to_string())?
+                    .ok_or_else(|| {
+                        ApiError::field("pregnancy_id", "no such pregnancy of this patient")
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        let now = storage::now();
+        let new = results::NewResult {
+            id: result_id.clone(),
+            clinic_id: patient.clinic_id.clone(),
+            patient_id: patient.id.clone(),
+            test: input.test.as_str().to_owned(),
+            subject: subject.as_str().to_owned(),
+            pregnancy_id,
+            source: input
+                .source
+                .clone()
+                .unwrap_or_else(|| "clinician".to_owned()),
+            accession: None,
+            latest_version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        results::insert(conn, &new, &first)?;
+        let access = Access::new("create", "result", &patient.id, &new.id);
+        let found = results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
+        Ok((found, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -153,21 +146,17 @@ pub async fn list_results(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let only = query.into_inner().test.map(|t| t.as_str());
-    let rows = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let patient = owned_patient(conn, &caller, &patient_id)?;
-                let mut rows = results::list_for_patient(conn, &patient.id)?;
-                rows.retain(|(r, _)| only.is_none_or(|t| r.test == t));
-                let accesses: Vec<_> = rows
-                    .iter()
-                    .map(|(r, _)| Access::new("read", "result", &patient.id, &r.id))
-                    .collect();
-                audit_trail::record(conn, &caller, &request_id.0, &accesses)?;
-                Ok(rows)
-            })
-        })
-        .await?;
+    let rows = audited(&state, caller, request_id, move |conn, caller| {
+        let patient = owned_patient(conn, caller, &patient_id)?;
+        let mut rows = results::list_for_patient(conn, &patient.id)?;
+        rows.retain(|(r, _)| only.is_none_or(|t| r.test == t));
+        let accesses = rows
+            .iter()
+            .map(|(r, _)| Access::new("read", "result", &patient.id, &r.id))
+            .collect();
+        Ok((rows, accesses))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows
             .into_iter()
@@ -208,25 +197,12 @@ pub async fn get_result(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    let (row, versions) = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let found = owned_result(conn, &caller, ids)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new(
-                        "read",
-                        "result",
-                        &found.0.patient_id,
-                        &found.0.id,
-                    )],
-                )?;
-                Ok(found)
-            })
-        })
-        .await?;
+    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+        let found = owned_result(conn, caller, ids)?;
+        let access = Access::new("read", "result", &found.0.patient_id, &found.0.id);
+        Ok((found, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ResultView::new(row, versions, true)))
 }
 
@@ -258,38 +234,30 @@ pub async fn correct_result(
     let ids = path.into_inner();
     let mut report = body.into_inner().report();
     report.status.get_or_insert(ResultStatus::Corrected);
-    let (row, versions) = state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let (row, versions) = owned_result(conn, &caller, ids)?;
-                let test = TestCode::parse(&row.test)
-                    .ok_or_else(|| ApiError::internal("unknown stored test"))?;
-                let loinc = versions.last().and_then(|v| v.loinc.clone());
-                let mut errors = Vec::new();
-                let next = version_row(
-                    &row.id,
-                    row.latest_version + 1,
-                    test,
-                    loinc,
-                    &report,
-                    &caller.sub,
-                    &mut errors,
-                );
-                if !errors.is_empty() {
-                    return Err(ApiError::Validation(errors));
-                }
-                results::append_version(conn, &next)?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("update", "result", &row.patient_id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.patient_id)?;
-                results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)
-            })
-        })
-        .await?;
+    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+        let (row, versions) = owned_result(conn, caller, ids)?;
+        let test =
+            TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
+        let loinc = versions.last().and_then(|v| v.loinc.clone());
+        let mut errors = Vec::new();
+        let next = version_row(
+            &row.id,
+            row.latest_version + 1,
+            test,
+            loinc,
+            &report,
+            &caller.sub,
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        results::append_version(conn, &next)?;
+        let access = Access::new("update", "result", &row.patient_id, &row.id);
+        let found = results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)?;
+        Ok((found, vec![access]))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(ResultView::new(row, versions, true)))
 }
 
@@ -316,21 +284,14 @@ pub async fn delete_result(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    state
-        .db(move |conn| {
-            storage::write_transaction(conn, |conn| {
-                let (row, _) = owned_result(conn, &caller, ids)?;
-                results::soft_delete(conn, &row.id, storage::now())?;
-                audit_trail::record(
-                    conn,
-                    &caller,
-                    &request_id.0,
-                    &[Access::new("delete", "result", &row.patient_id, &row.id)],
-                )?;
-                crate::workup::refresh_summary(conn, caller.clinic.as_str(), &row.patient_id)?;
-                Ok(())
-            })
-        })
-        .await?;
+    audited(&state, caller, request_id, move |conn, caller| {
+        let (row, _) = owned_result(conn, caller, ids)?;
+        results::soft_delete(conn, &row.id, storage::now())?;
+        Ok((
+            (),
+            vec![Access::new("delete", "result", &row.patient_id, &row.id)],
+        ))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
