@@ -6,7 +6,8 @@
 //! interpretation, reference range, status, collection date, modality, anticoagulation, note).
 //! What is not: the identity storage already keys on (MRN, accession), `reported_at` (labs restamp
 //! a retransmission, and HL7 falls back to MSH-7, which changes on every resend) and code display
-//! texts (wording, not content). The serialization is versioned (`"v": 1`): changing it changes every
+//! texts (wording, not content). The bytes hashed are compact JSON with keys sorted (serde_json's
+//! default map; a test pins one digest, so enabling `preserve_order` would be caught). The serialization is versioned (`"v": 1`): changing it changes every
 //! fingerprint, so bump the version and never reuse one.
 
 use serde_json::{json, Value};
@@ -145,6 +146,6 @@ mod tests {
         let mut plus = tsh();
         plus.value.quantity = Some(0.0);
         assert_eq!(zero.fingerprint(), plus.fingerprint());
-        assert_eq!(tsh().fingerprint().as_str(), tsh().fingerprint().to_string());
+        assert_eq!(tsh().fingerprint().as_str(), "eea5f4bd2bc9812e9b25e1ce42bb9b7aaea4eaf1a64e3a9f6c3ffa826eeecd51");
     }
 }
