@@ -147,13 +147,21 @@ mod tests {
             (SNOMED_SYSTEM, "10828004", Some("positive")),
             (LOINC_SYSTEM, "LA6577-6", Some("negative")),
             (LOINC_SYSTEM, "LA6706-1", Some("heterozygous")),
-            (RPL_FINDING_SYSTEM, "balanced_rearrangement", Some("balanced_rearrangement")),
+            (
+                RPL_FINDING_SYSTEM,
+                "balanced_rearrangement",
+                Some("balanced_rearrangement"),
+            ),
             (RPL_HL7_SYSTEM, "septate", Some("septate")),
             (SNOMED_SYSTEM, "123456", None),
             ("L", "POS", None),
         ];
         for (system, code, expected) in cases {
-            assert_eq!(finding(system, code).as_deref(), expected, "{system} {code}");
+            assert_eq!(
+                finding(system, code).as_deref(),
+                expected,
+                "{system} {code}"
+            );
         }
     }
 

@@ -45,9 +45,10 @@ fn number(q: Option<f64>) -> Value {
 /// absent), so that adding a field is a deliberate version bump.
 fn canonical(r: &IncomingResult) -> Value {
     let codes: Vec<Value> = r.codes.iter().map(|c| json!([c.system, c.code])).collect();
-    let range = r.reference_range.as_ref().map(|rr| {
-        json!({"low": number(rr.low), "high": number(rr.high), "unit": rr.unit})
-    });
+    let range = r
+        .reference_range
+        .as_ref()
+        .map(|rr| json!({"low": number(rr.low), "high": number(rr.high), "unit": rr.unit}));
     json!({
         "v": 1,
         "test": r.test.map(|t| t.as_str()),
@@ -110,6 +111,8 @@ mod tests {
         }
     }
 
+    type Change = fn(&mut IncomingResult);
+
     #[test]
     fn a_retry_has_the_same_fingerprint_and_a_correction_a_different_one() {
         let original = tsh();
@@ -120,9 +123,13 @@ mod tests {
         retry.reported_at = None;
         retry.codes[0].display = Some("Thyrotropin".into());
         retry.accession = "other".into();
-        assert_eq!(retry.fingerprint(), fp, "transport details do not change content");
+        assert_eq!(
+            retry.fingerprint(),
+            fp,
+            "transport details do not change content"
+        );
 
-        let changes: Vec<(&str, fn(&mut IncomingResult))> = vec![
+        let changes: Vec<(&str, Change)> = vec![
             ("value", |r| r.value.quantity = Some(2.2)),
             ("status", |r| r.status = ResultStatus::Corrected),
             ("unit", |r| r.value.unit = Some("mIU/L".into())),
@@ -146,6 +153,9 @@ mod tests {
         let mut plus = tsh();
         plus.value.quantity = Some(0.0);
         assert_eq!(zero.fingerprint(), plus.fingerprint());
-        assert_eq!(tsh().fingerprint().as_str(), "eea5f4bd2bc9812e9b25e1ce42bb9b7aaea4eaf1a64e3a9f6c3ffa826eeecd51");
+        assert_eq!(
+            tsh().fingerprint().as_str(),
+            "eea5f4bd2bc9812e9b25e1ce42bb9b7aaea4eaf1a64e3a9f6c3ffa826eeecd51"
+        );
     }
 }

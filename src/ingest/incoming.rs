@@ -136,7 +136,11 @@ mod tests {
             (system == "L" && code == "ACLG").then_some(TestCode::AnticardiolipinIgg)
         };
         let cases: Vec<(&str, Vec<LabCode>, Option<TestCode>)> = vec![
-            ("catalogue LOINC", vec![loinc("3016-3")], Some(TestCode::Tsh)),
+            (
+                "catalogue LOINC",
+                vec![loinc("3016-3")],
+                Some(TestCode::Tsh),
+            ),
             (
                 "local code first, LOINC still wins",
                 vec![LabCode::new("L", "ACLG", None), loinc("3016-3")],
@@ -147,7 +151,11 @@ mod tests {
                 vec![loinc("99999-9"), LabCode::new("L", "ACLG", None)],
                 Some(TestCode::AnticardiolipinIgg),
             ),
-            ("unknown LOINC alone is unmapped", vec![loinc("99999-9")], None),
+            (
+                "unknown LOINC alone is unmapped",
+                vec![loinc("99999-9")],
+                None,
+            ),
             (
                 "our own test code",
                 vec![LabCode::new("99RPL", "uterine_imaging", None)],
@@ -158,12 +166,18 @@ mod tests {
         for (case, codes, expected) in cases {
             assert_eq!(resolve_test(&codes, &local), expected, "{case}");
         }
-        assert_eq!(resolve_test(&[loinc("3016-3")], &no_local_codes), Some(TestCode::Tsh));
+        assert_eq!(
+            resolve_test(&[loinc("3016-3")], &no_local_codes),
+            Some(TestCode::Tsh)
+        );
     }
 
     #[test]
     fn a_blank_display_is_dropped() {
         assert_eq!(LabCode::new("L", "X", Some("  ")).display, None);
-        assert_eq!(LabCode::new("L", "X", Some(" TSH ")).display.as_deref(), Some("TSH"));
+        assert_eq!(
+            LabCode::new("L", "X", Some(" TSH ")).display.as_deref(),
+            Some("TSH")
+        );
     }
 }

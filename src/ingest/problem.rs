@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::domain::catalogue::TestCode;
 use super::incoming::IncomingResult;
+use crate::domain::catalogue::TestCode;
 use crate::domain::result::{Modality, ResultStatus, ResultValue};
 use crate::domain::value_check::check_value;
 
@@ -54,7 +54,11 @@ pub struct FeedProblem {
 
 impl FeedProblem {
     /// An error (the input is refused).
-    pub fn error(kind: ProblemKind, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        kind: ProblemKind,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             severity: Severity::Error,
             kind,
@@ -98,7 +102,11 @@ pub fn check_value_at(
         .into_iter()
         .map(|p| {
             let kind = match p.field {
-                "finding" if value.finding.is_some() => ProblemKind::CodeInvalid,
+                // A finding outside the test's list is a code problem; a finding for a test
+                // that takes none is a value of the wrong type.
+                "finding" if value.finding.is_some() && !test.entry().findings.is_empty() => {
+                    ProblemKind::CodeInvalid
+                }
                 "modality" if modality.is_none() => ProblemKind::Required,
                 "modality" => ProblemKind::NotSupported,
                 _ if value.quantity.is_none() && value.finding.is_none() => ProblemKind::Required,
@@ -152,7 +160,10 @@ mod tests {
     #[test]
     fn warnings_do_not_count_as_errors() {
         let w = FeedProblem::warning(ProblemKind::Unmapped, "x", "unmapped");
-        assert!(!has_errors(&[w.clone()]));
-        assert!(has_errors(&[w, FeedProblem::error(ProblemKind::Invalid, "y", "bad")]));
+        assert!(!has_errors(std::slice::from_ref(&w)));
+        assert!(has_errors(&[
+            w,
+            FeedProblem::error(ProblemKind::Invalid, "y", "bad")
+        ]));
     }
 }

@@ -88,7 +88,13 @@ pub fn parse_bundle(
                 "this endpoint takes a Bundle (post a single Observation to /fhir/r4/Observation)",
             ))
         }
-        None => return Err(refuse(ProblemKind::Required, "Bundle.resourceType", "is required")),
+        None => {
+            return Err(refuse(
+                ProblemKind::Required,
+                "Bundle.resourceType",
+                "is required",
+            ))
+        }
     }
     let bundle: Bundle = serde_path_to_error::deserialize(value).map_err(|e| {
         let at = format!("Bundle.{}", e.path());

@@ -24,15 +24,18 @@ pub use bundle::{
     ResponseBundle,
 };
 pub use model::{
-    Annotation, Bundle, BundleEntry, BundleRequest, CodeableConcept, Coding, Extension,
-    Identifier, Observation, ObservationReferenceRange, Period, Quantity, Range, Reference,
+    Annotation, Bundle, BundleEntry, BundleRequest, CodeableConcept, Coding, Extension, Identifier,
+    Observation, ObservationReferenceRange, Period, Quantity, Range, Reference,
 };
-pub use observation::{map_observation, observation_from_value, parse_observation, ParsedObservation};
+pub use observation::{
+    map_observation, observation_from_value, parse_observation, ParsedObservation,
+};
 pub use outcome::{issue_code, OperationOutcome, OutcomeIssue};
 
 /// Extension on an Observation saying whose sample it is: `valueCode` `patient`, `partner` or
 /// `pregnancy_tissue`.
-pub const EXT_SUBJECT: &str = "https://rpl-workup.example.org/fhir/StructureDefinition/result-subject";
+pub const EXT_SUBJECT: &str =
+    "https://rpl-workup.example.org/fhir/StructureDefinition/result-subject";
 /// Extension on an Observation saying the sample was drawn during anticoagulant therapy:
 /// `valueBoolean`.
 pub const EXT_ANTICOAGULATION: &str =

@@ -2,15 +2,16 @@
 //! element (`Observation.status`, `Bundle.entry[3].resource.valueQuantity.value`), and all of them
 //! are collected, not just the first.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::model::{Observation, Reference};
+use super::model::Observation;
 use super::outcome::OperationOutcome;
-use super::value::{map_interpretation, map_range, map_value};
+use super::value::{
+    date_of, is_partner, map_interpretation, map_range, map_value, modality, status,
+};
 use super::{EXT_ANTICOAGULATION, EXT_SUBJECT};
-use crate::domain::result::{Modality, ResultStatus, Subject};
-use crate::ingest::codes::{self, RPL_MODALITY_SYSTEM};
+use crate::domain::result::Subject;
 use crate::ingest::incoming::{resolve_test, CodeResolver, IncomingResult, LabCode};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
@@ -71,43 +72,6 @@ pub fn observation_from_value(
         )]
     })?;
     map_observation(&obs, base, resolver)
-}
-
-/// FHIR `Observation.status` → ours. `unknown` and anything else is refused.
-fn status(code: &str) -> Option<ResultStatus> {
-    Some(match code {
-        "registered" | "preliminary" => ResultStatus::Preliminary,
-        "final" => ResultStatus::Final,
-        "amended" => ResultStatus::Amended,
-        "corrected" => ResultStatus::Corrected,
-        "cancelled" => ResultStatus::Cancelled,
-        "entered-in-error" => ResultStatus::EnteredInError,
-        _ => return None,
-    })
-}
-
-/// The date of a FHIR `dateTime` (`2025-03-04` or `2025-03-04T08:30:00+01:00`): the date as the
-/// lab wrote it, not shifted to UTC (a collection date is a local date). A partial date (`2025`,
-/// `2025-03`) is refused: the workup counts days.
-fn date_of(s: &str) -> Option<NaiveDate> {
-    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
-    (s.len() == 10 || DateTime::parse_from_rfc3339(s).is_ok()).then_some(date)
-}
-
-fn is_partner(r: &Reference) -> bool {
-    r.type_.as_deref() == Some("RelatedPerson")
-        || r.reference
-            .as_deref()
-            .is_some_and(|s| s.starts_with("RelatedPerson/"))
-}
-
-fn modality(obs: &Observation) -> Option<Modality> {
-    let method = obs.method.as_ref()?;
-    let by_code = method.coding.iter().find_map(|c| {
-        let ours = c.system.as_deref().is_none_or(|s| s == RPL_MODALITY_SYSTEM);
-        c.code.as_deref().filter(|_| ours).and_then(codes::modality)
-    });
-    by_code.or_else(|| method.text.as_deref().and_then(codes::modality))
 }
 
 /// A typed Observation → a result, at FHIR path `base`.
@@ -197,7 +161,11 @@ pub fn map_observation(
         } else if ext.url == EXT_ANTICOAGULATION {
             match ext.value_boolean {
                 Some(b) => on_anticoagulation = b,
-                None => error(ProblemKind::Required, format!("{at}.valueBoolean"), "is required"),
+                None => error(
+                    ProblemKind::Required,
+                    format!("{at}.valueBoolean"),
+                    "is required",
+                ),
             }
         }
     }

@@ -96,7 +96,11 @@ mod tests {
                 "Bundle.entry[3].resource.valueQuantity.value",
                 "invalid type: string \"high\", expected f64",
             ),
-            FeedProblem::warning(ProblemKind::Unmapped, "Observation.code", "not in catalogue"),
+            FeedProblem::warning(
+                ProblemKind::Unmapped,
+                "Observation.code",
+                "not in catalogue",
+            ),
         ]);
         let json = serde_json::to_value(&outcome).unwrap();
         assert_eq!(json["resourceType"], "OperationOutcome");

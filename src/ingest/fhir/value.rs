@@ -1,8 +1,11 @@
-//! `Observation.value[x]`, `interpretation` and `referenceRange` → our value types.
+//! Observation elements → our types: `value[x]`, `interpretation`, `referenceRange`, `status`,
+//! dates, `focus` and `method`.
 
-use super::model::{CodeableConcept, Observation, ObservationReferenceRange, Quantity};
-use crate::domain::result::{Interpretation, ReferenceRange, ResultValue};
-use crate::ingest::codes::{self, UCUM_SYSTEM};
+use chrono::{DateTime, NaiveDate};
+
+use super::model::{CodeableConcept, Observation, ObservationReferenceRange, Quantity, Reference};
+use crate::domain::result::{Interpretation, Modality, ReferenceRange, ResultStatus, ResultValue};
+use crate::ingest::codes::{self, RPL_MODALITY_SYSTEM, UCUM_SYSTEM};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
 
 /// The mapped value and the element it came from (`valueQuantity`, …; `value[x]` when absent), so
@@ -75,7 +78,11 @@ fn from_string(s: &str) -> ResultValue {
 }
 
 /// The value of an Observation. More than one `value[x]` is a structure error.
-pub(super) fn map_value(obs: &Observation, base: &str, problems: &mut Vec<FeedProblem>) -> MappedValue {
+pub(super) fn map_value(
+    obs: &Observation,
+    base: &str,
+    problems: &mut Vec<FeedProblem>,
+) -> MappedValue {
     let present = [
         obs.value_quantity.is_some(),
         obs.value_codeable_concept.is_some(),
@@ -144,4 +151,41 @@ pub(super) fn map_range(ranges: &[ObservationReferenceRange]) -> Option<Referenc
     }
     let unit = r.low.iter().chain(r.high.iter()).find_map(unit);
     Some(ReferenceRange { low, high, unit })
+}
+
+/// FHIR `Observation.status` → ours. `unknown` and anything else is refused.
+pub(super) fn status(code: &str) -> Option<ResultStatus> {
+    Some(match code {
+        "registered" | "preliminary" => ResultStatus::Preliminary,
+        "final" => ResultStatus::Final,
+        "amended" => ResultStatus::Amended,
+        "corrected" => ResultStatus::Corrected,
+        "cancelled" => ResultStatus::Cancelled,
+        "entered-in-error" => ResultStatus::EnteredInError,
+        _ => return None,
+    })
+}
+
+/// The date of a FHIR `dateTime` (`2025-03-04` or `2025-03-04T08:30:00+01:00`): the date as the
+/// lab wrote it, not shifted to UTC (a collection date is a local date). A partial date (`2025`,
+/// `2025-03`) is refused: the workup counts days.
+pub(super) fn date_of(s: &str) -> Option<NaiveDate> {
+    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+    (s.len() == 10 || DateTime::parse_from_rfc3339(s).is_ok()).then_some(date)
+}
+
+pub(super) fn is_partner(r: &Reference) -> bool {
+    r.type_.as_deref() == Some("RelatedPerson")
+        || r.reference
+            .as_deref()
+            .is_some_and(|s| s.starts_with("RelatedPerson/"))
+}
+
+pub(super) fn modality(obs: &Observation) -> Option<Modality> {
+    let method = obs.method.as_ref()?;
+    let by_code = method.coding.iter().find_map(|c| {
+        let ours = c.system.as_deref().is_none_or(|s| s == RPL_MODALITY_SYSTEM);
+        c.code.as_deref().filter(|_| ours).and_then(codes::modality)
+    });
+    by_code.or_else(|| method.text.as_deref().and_then(codes::modality))
 }

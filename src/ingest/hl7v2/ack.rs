@@ -55,7 +55,9 @@ fn components<'a>(parts: impl IntoIterator<Item = &'a str>) -> FieldBuilder {
     parts
         .into_iter()
         .enumerate()
-        .fold(FieldBuilder::default(), |f, (i, c)| f.with_component(i + 1, c))
+        .fold(FieldBuilder::default(), |f, (i, c)| {
+            f.with_component(i + 1, c)
+        })
 }
 
 fn err_segment(p: &FeedProblem) -> SegmentBuilder {

@@ -4,57 +4,20 @@
 
 use std::collections::HashMap;
 
+use super::header::{check_header, header};
 use super::obx::{read_obx, Obx, ObxContext};
 use super::read::{self, Seg};
-use super::{AckCode, Designator, Hl7Patient, MessageHeader, OruMessage, Rejection};
+use super::{AckCode, Hl7Patient, MessageHeader, OruMessage, Rejection};
 use crate::domain::result::Subject;
 use crate::ingest::incoming::{CodeResolver, IncomingResult};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
-fn reject(header: Option<MessageHeader>, problems: Vec<FeedProblem>) -> Rejection {
-    Rejection {
+fn reject(header: Option<MessageHeader>, problems: Vec<FeedProblem>) -> Box<Rejection> {
+    Box::new(Rejection {
         code: AckCode::Reject,
         header,
         problems,
-    }
-}
-
-fn header(msh: &Seg<'_, '_>) -> MessageHeader {
-    MessageHeader {
-        sending_application: Designator(msh.components(3)),
-        sending_facility: Designator(msh.components(4)),
-        receiving_application: Designator(msh.components(5)),
-        receiving_facility: Designator(msh.components(6)),
-        sent_at: read::instant(&msh.comp(7, 1)).ok().flatten(),
-        message_type: msh.components(9).join("^"),
-        control_id: msh.comp(10, 1),
-        processing_id: msh.comp(11, 1),
-        version: msh.comp(12, 1),
-    }
-}
-
-/// MSH problems: each makes the message unacceptable (AR).
-fn check_header(msh: &Seg<'_, '_>, h: &MessageHeader) -> Vec<FeedProblem> {
-    let mut problems = Vec::new();
-    let mut reject = |kind, n: usize, message: String| {
-        problems.push(FeedProblem::error(kind, msh.loc(n), message));
-    };
-    if (msh.comp(9, 1).as_str(), msh.comp(9, 2).as_str()) != ("ORU", "R01") {
-        let sent = if h.message_type.is_empty() { "nothing" } else { &h.message_type };
-        reject(ProblemKind::NotSupported, 9, format!("only ORU^R01 is accepted, not {sent}"));
-    }
-    if h.control_id.is_empty() {
-        reject(ProblemKind::Required, 10, "MSH-10 (message control id) is required".into());
-    }
-    if h.version.is_empty() {
-        reject(ProblemKind::Required, 12, "MSH-12 (version) is required".into());
-    } else if !h.version.starts_with("2.") {
-        reject(ProblemKind::UnsupportedVersion, 12, format!("version {} is not HL7 v2", h.version));
-    }
-    if read::instant(&msh.comp(7, 1)).is_err() {
-        reject(ProblemKind::Invalid, 7, "MSH-7 must be a timestamp".into());
-    }
-    problems
+    })
 }
 
 /// One OBR group's order key, dates and ask-at-order-entry answers.
@@ -66,10 +29,14 @@ struct Group {
 
 /// `POST /hl7/v2`: message bytes → the results, or the rejection to ACK with. Never panics, even
 /// on garbage (which is an `AR` with an empty MSA-2).
-pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage, Rejection> {
+pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage, Box<Rejection>> {
     let text = read::normalise(bytes);
-    let message = read::parse(&text)
-        .map_err(|m| reject(None, vec![FeedProblem::error(ProblemKind::Structure, "", m)]))?;
+    let message = read::parse(&text).map_err(|m| {
+        reject(
+            None,
+            vec![FeedProblem::error(ProblemKind::Structure, "", m)],
+        )
+    })?;
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let segs: Vec<Seg<'_, '_>> = message
         .segments
@@ -122,7 +89,11 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
             "OBR" => {
                 let (filler, filler_ns) = (seg.comp(3, 1), seg.comp(3, 2));
                 let (placer, placer_ns) = (seg.comp(2, 1), seg.comp(2, 2));
-                let (id, ns) = if filler.is_empty() { (placer, placer_ns) } else { (filler, filler_ns) };
+                let (id, ns) = if filler.is_empty() {
+                    (placer, placer_ns)
+                } else {
+                    (filler, filler_ns)
+                };
                 if id.is_empty() {
                     problems.push(FeedProblem::error(
                         ProblemKind::Required,
@@ -130,7 +101,11 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
                         "OBR-3 (filler order number) or OBR-2 (placer) is required: it keys the results",
                     ));
                 }
-                let key = if ns.is_empty() { id } else { format!("{id}^{ns}") };
+                let key = if ns.is_empty() {
+                    id
+                } else {
+                    format!("{id}^{ns}")
+                };
                 let collected = read::date(&seg.comp(7, 1)).unwrap_or_else(|()| {
                     problems.push(FeedProblem::error(
                         ProblemKind::Invalid,
@@ -140,10 +115,20 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
                     None
                 });
                 let reported = read::instant(&seg.comp(22, 1)).unwrap_or_else(|()| {
-                    problems.push(FeedProblem::error(ProblemKind::Invalid, seg.loc(22), "OBR-22 must be a timestamp"));
+                    problems.push(FeedProblem::error(
+                        ProblemKind::Invalid,
+                        seg.loc(22),
+                        "OBR-22 must be a timestamp",
+                    ));
                     None
                 });
-                order = Some((key, ObxContextDates { collected, reported: reported.or(header.sent_at) }));
+                order = Some((
+                    key,
+                    ObxContextDates {
+                        collected,
+                        reported: reported.or(header.sent_at),
+                    },
+                ));
                 groups.push(Group::default());
             }
             "OBX" => {
@@ -200,14 +185,18 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
         }));
     }
     if results.is_empty() && !has_errors(&problems) {
-        problems.push(FeedProblem::error(ProblemKind::Required, "OBX", "the message has no results"));
+        problems.push(FeedProblem::error(
+            ProblemKind::Required,
+            "OBX",
+            "the message has no results",
+        ));
     }
     if has_errors(&problems) {
-        return Err(Rejection {
+        return Err(Box::new(Rejection {
             code: AckCode::Error,
             header: Some(header),
             problems,
-        });
+        }));
     }
     Ok(OruMessage {
         header,

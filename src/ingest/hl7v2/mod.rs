@@ -19,9 +19,11 @@
 //! warnings (unmapped codes) as `ERR` segments of severity `W`.
 
 mod ack;
+mod header;
 mod message;
 mod obx;
 mod read;
+mod value;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -110,7 +112,13 @@ pub struct OruMessage {
 impl OruMessage {
     /// The `AA` reply (warnings become `ERR` segments of severity `W`).
     pub fn ack(&self, ack_control_id: &str, now: DateTime<Utc>) -> String {
-        build_ack(Some(&self.header), AckCode::Accept, &self.warnings, ack_control_id, now)
+        build_ack(
+            Some(&self.header),
+            AckCode::Accept,
+            &self.warnings,
+            ack_control_id,
+            now,
+        )
     }
 }
 
@@ -126,7 +134,13 @@ pub struct Rejection {
 impl Rejection {
     /// The `AE`/`AR` reply.
     pub fn ack(&self, ack_control_id: &str, now: DateTime<Utc>) -> String {
-        build_ack(self.header.as_ref(), self.code, &self.problems, ack_control_id, now)
+        build_ack(
+            self.header.as_ref(),
+            self.code,
+            &self.problems,
+            ack_control_id,
+            now,
+        )
     }
 }
 

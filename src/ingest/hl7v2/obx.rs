@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::read::{self, Seg};
+use super::value::{reference_range, value};
 use super::{AOE_ANTICOAGULATION, AOE_SUBJECT};
-use crate::domain::catalogue::TestCode;
-use crate::domain::result::{ReferenceRange, ResultStatus, ResultValue, Subject};
+use crate::domain::result::{ResultStatus, Subject};
 use crate::ingest::codes::{self, hl7_system};
 use crate::ingest::incoming::{resolve_test, CodeResolver, IncomingResult, LabCode};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
@@ -43,104 +43,6 @@ fn status(code: &str) -> Option<ResultStatus> {
         "W" | "D" => ResultStatus::EnteredInError,
         _ => return None,
     })
-}
-
-/// OBX-7: `3.5-5.0`, `3.5 - 5.0`, `<40`, `<=40`, `>5`, `>=5`. `Err` when it is none of these.
-pub(super) fn reference_range(s: &str, unit: Option<&str>) -> Result<Option<ReferenceRange>, ()> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    let unit = unit.map(str::to_owned);
-    for (prefix, upper) in [("<=", true), ("<", true), (">=", false), (">", false)] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            let v = codes::plain_number(rest).ok_or(())?;
-            let (low, high) = if upper { (None, Some(v)) } else { (Some(v), None) };
-            return Ok(Some(ReferenceRange { low, high, unit }));
-        }
-    }
-    // The dash after the first character: a leading minus belongs to the low bound.
-    let dash = s.char_indices().skip(1).find(|(_, c)| *c == '-').ok_or(())?.0;
-    let low = codes::plain_number(&s[..dash]).ok_or(())?;
-    let high = codes::plain_number(&s[dash + 1..]).ok_or(())?;
-    Ok(Some(ReferenceRange {
-        low: Some(low),
-        high: Some(high),
-        unit,
-    }))
-}
-
-fn text_or_number(text: String) -> ResultValue {
-    match codes::plain_number(&text) {
-        Some(q) => ResultValue {
-            quantity: Some(q),
-            ..Default::default()
-        },
-        None => ResultValue {
-            text: Some(text).filter(|t| !t.is_empty()),
-            ..Default::default()
-        },
-    }
-}
-
-/// OBX-5 by its OBX-2 value type.
-fn value(seg: &Seg<'_, '_>, test: Option<TestCode>, problems: &mut Vec<FeedProblem>) -> ResultValue {
-    let value_type = seg.comp(2, 1);
-    let mut invalid = |kind, message: String| {
-        problems.push(FeedProblem::error(kind, seg.loc(5), message));
-        ResultValue::default()
-    };
-    let empty = seg.repeats(5).is_empty();
-    match value_type.as_str() {
-        _ if empty => ResultValue::default(),
-        "" => invalid(ProblemKind::Required, "OBX-2 (value type) is required with a value".into()),
-        "NM" => match codes::plain_number(&seg.comp(5, 1)) {
-            Some(q) => ResultValue {
-                quantity: Some(q),
-                ..Default::default()
-            },
-            None => invalid(
-                ProblemKind::Invalid,
-                "an NM value must be a plain number (send `<0.5` as SN or ST)".into(),
-            ),
-        },
-        "ST" | "TX" | "FT" => text_or_number(seg.repeats(5).join("\n")),
-        "SN" => {
-            let parts: Vec<String> = (1..=4).map(|c| seg.comp(5, c)).collect();
-            let plain = matches!(parts[0].as_str(), "" | "=") && parts[2].is_empty() && parts[3].is_empty();
-            match codes::plain_number(&parts[1]).filter(|_| plain) {
-                Some(q) => ResultValue {
-                    quantity: Some(q),
-                    ..Default::default()
-                },
-                None => text_or_number(parts.concat()),
-            }
-        }
-        "CE" | "CWE" | "CNE" => {
-            let (code, text, system) = (seg.comp(5, 1), seg.comp(5, 2), seg.comp(5, 3));
-            let (alt_code, alt_system) = (seg.comp(5, 4), seg.comp(5, 6));
-            let finding = codes::finding(&hl7_system(&system), &code)
-                .or_else(|| codes::finding(&hl7_system(&alt_system), &alt_code));
-            let original_text = seg.comp(5, 9);
-            let keep_words = finding.is_none() || test == Some(TestCode::Karyotype);
-            let text = if !original_text.is_empty() {
-                Some(original_text)
-            } else if keep_words {
-                [text, code].into_iter().find(|t| !t.is_empty())
-            } else {
-                None
-            };
-            ResultValue {
-                finding,
-                text,
-                ..Default::default()
-            }
-        }
-        other => invalid(
-            ProblemKind::Invalid,
-            format!("value type {other} is not supported (NM, SN, ST, TX, FT, CE, CWE)"),
-        ),
-    }
 }
 
 fn aoe(seg: &Seg<'_, '_>, code: &str, problems: &mut Vec<FeedProblem>) -> Obx {
@@ -188,11 +90,19 @@ pub(super) fn read_obx(
     for (c, t, s) in [(1, 2, 3), (4, 5, 6)] {
         if !seg.comp(3, c).is_empty() {
             let display = seg.comp(3, t);
-            codes.push(LabCode::new(hl7_system(&seg.comp(3, s)), seg.comp(3, c), Some(&display)));
+            codes.push(LabCode::new(
+                hl7_system(&seg.comp(3, s)),
+                seg.comp(3, c),
+                Some(&display),
+            ));
         }
     }
     if codes.is_empty() {
-        error(ProblemKind::Required, 3, "OBX-3 (observation identifier) is required");
+        error(
+            ProblemKind::Required,
+            3,
+            "OBX-3 (observation identifier) is required",
+        );
     }
     let status_code = seg.comp(11, 1);
     let status = status(&status_code);
@@ -200,12 +110,19 @@ pub(super) fn read_obx(
         let (kind, message) = if status_code.is_empty() {
             (ProblemKind::Required, "OBX-11 (result status) is required")
         } else {
-            (ProblemKind::CodeInvalid, "OBX-11 must be F, C, P, R, S, X, W or D")
+            (
+                ProblemKind::CodeInvalid,
+                "OBX-11 must be F, C, P, R, S, X, W or D",
+            )
         };
         error(kind, 11, message);
     }
     let collected_on = read::date(&seg.comp(14, 1)).unwrap_or_else(|()| {
-        error(ProblemKind::Invalid, 14, "OBX-14 must be a timestamp with a full date");
+        error(
+            ProblemKind::Invalid,
+            14,
+            "OBX-14 must be a timestamp with a full date",
+        );
         None
     });
     let reported_at = read::instant(&seg.comp(19, 1)).unwrap_or_else(|()| {
@@ -245,7 +162,8 @@ pub(super) fn read_obx(
         value.unit = unit;
     }
     let modality = codes::modality(&seg.comp(17, 1)).or_else(|| codes::modality(&seg.comp(17, 2)));
-    let (Some(status), false) = (status, problems[before..].iter().any(FeedProblem::is_error)) else {
+    let (Some(status), false) = (status, problems[before..].iter().any(FeedProblem::is_error))
+    else {
         return Obx::Failed;
     };
     Obx::Result(Box::new(IncomingResult {

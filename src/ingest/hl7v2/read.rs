@@ -126,7 +126,12 @@ pub(super) fn instant(s: &str) -> Result<Option<DateTime<Utc>>, ()> {
     let day = date(s)?.ok_or(())?;
     let h = |v: Option<u8>| u32::from(v.unwrap_or(0));
     let local = day
-        .and_hms_micro_opt(h(ts.hour), h(ts.minute), h(ts.second), ts.microsecond.unwrap_or(0))
+        .and_hms_micro_opt(
+            h(ts.hour),
+            h(ts.minute),
+            h(ts.second),
+            ts.microsecond.unwrap_or(0),
+        )
         .ok_or(())?;
     let offset = match ts.offset {
         Some(o) => {
@@ -146,7 +151,12 @@ mod tests {
 
     #[test]
     fn any_line_ending_separates_segments_and_blank_lines_are_skipped() {
-        let cases = ["MSH|a\rPID|b", "MSH|a\nPID|b\n", "MSH|a\r\nPID|b\r\n", "\u{0b}MSH|a\r\rPID|b\u{1c}\r"];
+        let cases = [
+            "MSH|a\rPID|b",
+            "MSH|a\nPID|b\n",
+            "MSH|a\r\nPID|b\r\n",
+            "\u{0b}MSH|a\r\rPID|b\u{1c}\r",
+        ];
         for case in cases {
             assert_eq!(normalise(case.as_bytes()), "MSH|a\rPID|b", "{case:?}");
         }
@@ -155,8 +165,14 @@ mod tests {
 
     #[test]
     fn timestamps_give_dates_as_written_and_instants_in_utc() {
-        assert_eq!(date("20250304").unwrap(), NaiveDate::from_ymd_opt(2025, 3, 4));
-        assert_eq!(date("202503042330-0500").unwrap(), NaiveDate::from_ymd_opt(2025, 3, 4));
+        assert_eq!(
+            date("20250304").unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 4)
+        );
+        assert_eq!(
+            date("202503042330-0500").unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 4)
+        );
         assert_eq!(date("").unwrap(), None);
         assert!(date("2025").is_err());
         assert!(date("20251341").is_err());
