@@ -73,7 +73,7 @@ impl Seg<'_, '_> {
             .unwrap_or_default()
     }
 
-    /// The first component of every non-empty repetition of field `n`, decoded.
+    /// Every non-empty repetition of field `n`, whole and decoded.
     pub fn repeats(&self, n: usize) -> Vec<String> {
         self.segment
             .field(n)
