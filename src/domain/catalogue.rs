@@ -28,6 +28,7 @@ pub enum TestCode {
     ProteinC,
     Antithrombin,
     Mthfr,
+    // serde's snake_case would spell it `vitamin_d25oh`; the API spelling is `vitamin_d_25oh`.
     #[serde(rename = "vitamin_d_25oh")]
     VitaminD25oh,
     Karyotype,
