@@ -1,4 +1,4 @@
-//! `GET /v1/tests`: the test catalogue with LOINC codes and units (no patient data; any role).
+//! `GET /v1/tests`: the test catalogue with LOINC codes and units.
 
 use actix_web::{get, HttpResponse};
 use serde::Serialize;
@@ -22,7 +22,9 @@ pub struct TestCatalogue {
     security(("bearer" = []))
 )]
 #[get("/v1/tests")]
-pub async fn list_tests(_caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list_tests(caller: Caller) -> Result<HttpResponse, ApiError> {
+    // A lab token posts results and reads nothing, not even the catalogue.
+    super::patients::require_clinical(&caller)?;
     Ok(HttpResponse::Ok().json(TestCatalogue {
         items: CATALOGUE.to_vec(),
         next_cursor: None,

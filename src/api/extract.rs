@@ -129,16 +129,16 @@ fn clean_serde_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// A JSON body that has been size-checked, deserialized and validated.
-pub struct ValidJson<T>(pub T);
+/// A JSON body that has been size-checked and deserialized (the domain checks its meaning).
+pub struct JsonBody<T>(pub T);
 
-impl<T> ValidJson<T> {
+impl<T> JsonBody<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -156,7 +156,28 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 .map(|l| l.json)
                 .unwrap_or(1024 * 1024);
             let bytes = read_body(&req, &mut payload, limit).await?;
-            let value: T = parse_json(&bytes)?;
+            Ok(JsonBody(parse_json(&bytes)?))
+        })
+    }
+}
+
+/// A JSON body that has been size-checked, deserialized and validated.
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let value = body.await?.into_inner();
             value.validate().map_err(validation_error)?;
             Ok(ValidJson(value))
         })

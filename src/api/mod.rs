@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod audit_trail;
 pub mod catalogue;
+pub mod checklist;
 pub mod clinic;
 pub mod code_maps;
 pub mod error;
@@ -12,8 +13,10 @@ pub mod fallback;
 pub mod health;
 pub mod pagination;
 pub mod patients;
+pub mod profiles;
 pub mod pregnancies;
 pub mod results;
+pub mod reviews;
 pub mod state;
 pub mod unit_of_work;
 
@@ -44,5 +47,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(clinic::get_clinic)
         .service(clinic::update_clinic)
         .service(code_maps::list_code_maps)
-        .service(code_maps::create_code_map);
+        .service(code_maps::create_code_map)
+        .service(checklist::get_checklist)
+        .service(reviews::create_review)
+        .service(reviews::delete_review)
+        .service(reviews::request_early_workup)
+        .service(reviews::withdraw_early_workup)
+        .service(profiles::list_profile_catalogue)
+        .service(profiles::get_profile)
+        .service(profiles::create_profile);
 }

@@ -1,18 +1,38 @@
 //! Application services between storage and the domain: load what the engine needs for a patient,
-//! evaluate it, and keep the per-patient worklist summary current. No HTTP here.
+//! choose the profile, evaluate, and keep the per-patient worklist summary current. No HTTP here.
 
-use diesel::QueryResult;
-
+pub mod profiles;
 pub mod record;
 
+use chrono::NaiveDate;
+use diesel::QueryResult;
+
+use crate::domain::checklist::Checklist;
+use crate::domain::engine::{self, WorkupInput};
+use crate::storage::patients::PatientRow;
 use crate::storage::AnyConnection;
 
-/// Built-in profile ids (replaced by the profile catalogue of the engine).
-const BUILTIN_PROFILES: [&str; 4] = ["eshre-2022", "rcog-2023", "asrm-2012", "cn-2022"];
+pub use profiles::{profile_exists, resolve_profile, UnknownProfile};
 
-/// Whether `id` names a built-in profile or one of the clinic's own.
-pub fn profile_exists(_conn: &mut AnyConnection, _clinic_id: &str, id: &str) -> QueryResult<bool> {
-    Ok(BUILTIN_PROFILES.contains(&id))
+/// The patient's checklist under `requested` (else her override, else the clinic default).
+pub fn checklist(
+    conn: &mut AnyConnection,
+    patient: &PatientRow,
+    requested: Option<&str>,
+    today: NaiveDate,
+) -> QueryResult<Result<Checklist, UnknownProfile>> {
+    let profile = match resolve_profile(conn, &patient.clinic_id, requested, patient.profile.as_deref())? {
+        Ok(profile) => profile,
+        Err(unknown) => return Ok(Err(unknown)),
+    };
+    let record = record::load(conn, &patient.id)?;
+    let input = WorkupInput {
+        patient_id: record.patient_id,
+        pregnancies: &record.pregnancies,
+        results: &record.results,
+        reviews: &record.reviews,
+    };
+    Ok(Ok(engine::evaluate(&input, &profile, today)))
 }
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the

@@ -84,7 +84,8 @@ async fn a_code_map_is_idempotent_and_a_conflicting_one_is_refused() {
 #[actix_web::test]
 async fn the_catalogue_lists_loinc_codes_and_units() {
     let app = spawn_app().await;
-    let res = app.get("/v1/tests", &app.lab()).await;
+    assert_problem(&app.get("/v1/tests", &app.lab()).await, 403, "forbidden");
+    let res = app.get("/v1/tests", &app.clinician()).await;
     assert_eq!(res.status, 200);
     let items = res.json()["items"].as_array().unwrap().clone();
     let acl = items
