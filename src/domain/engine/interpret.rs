@@ -104,6 +104,13 @@ fn imaging(f: Option<&str>, modality: Option<Modality>, accepted: &[Modality]) -
     match (f, modality) {
         (None, _) => j(Verdict::Uninterpretable, "no finding"),
         // An anomaly is abnormal whatever the modality that found it.
+        (Some(f), Some(m)) if f != "normal" && !accepted.contains(&m) => j(
+            Verdict::Abnormal,
+            format!(
+                "abnormal; {} alone does not complete the assessment",
+                m.as_str()
+            ),
+        ),
         (Some(f), _) if f != "normal" => j(Verdict::Abnormal, "abnormal"),
         (Some(_), None) => j(
             Verdict::Uninterpretable,

@@ -156,7 +156,7 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
     let mut parts = lead(ctx, stance, active, &recommendation.source, why);
     parts.extend(f.notes);
     let (waiting, absent): (Vec<_>, Vec<_>) = missing.iter().partition(|(_, p)| *p);
-    if !absent.is_empty() {
+    if !absent.is_empty() && active {
         parts.push(format!("no result yet for {}", names(&absent)));
     }
     if !waiting.is_empty() {
@@ -171,7 +171,13 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
             .as_deref()
             .map(|n| format!(": {n}"))
             .unwrap_or_default();
-        let action = r.action.as_str().replace('_', " ");
+        let action = match r.action {
+            ReviewAction::Acknowledge => "acknowledged",
+            ReviewAction::Ordered => "ordered",
+            ReviewAction::Declined => "declined",
+            ReviewAction::NotApplicable => "marked not applicable",
+            ReviewAction::RequestEarlyWorkup => "early workup requested",
+        };
         parts.push(format!(
             "{action} by {} on {}{note}",
             r.by,

@@ -18,6 +18,8 @@ pub(crate) struct Reading<'a> {
     /// The sample date: collected, else reported.
     pub date: Option<NaiveDate>,
     pub verdict: Verdict,
+    /// Completes its component: a result, by a modality the profile accepts for imaging.
+    pub completes: bool,
     /// "Anticardiolipin IgG 52 [GPL'U]/mL on 2026-10-13: abnormal (positive above 40)".
     pub text: String,
 }
@@ -37,7 +39,7 @@ pub(crate) struct ComponentState<'a> {
 impl ComponentState<'_> {
     /// Has a counting result (a failed karyotype or an unaccepted study is none).
     pub(crate) fn has_result(&self) -> bool {
-        self.readings.iter().any(|r| r.verdict != Verdict::NoResult)
+        self.readings.iter().any(|r| r.completes)
     }
 }
 
@@ -80,11 +82,13 @@ pub(crate) fn read<'a>(
                     value_text(&version.value, version.modality),
                     on(date)
                 );
+                let accepted = version.modality.is_none_or(|m| modalities.contains(&m));
                 state.readings.push(Reading {
                     result,
                     version,
                     date,
                     verdict,
+                    completes: verdict != Verdict::NoResult && accepted,
                     text,
                 });
             }

@@ -100,6 +100,14 @@ impl R {
         v.unit = (!unit.is_empty()).then(|| unit.to_owned());
         self
     }
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.last().value.unit = Some(unit.to_owned());
+        self
+    }
+    pub fn undated(mut self) -> Self {
+        self.last().collected_on = None;
+        self
+    }
     pub fn f(mut self, finding: &str) -> Self {
         self.last().value.finding = Some(finding.to_owned());
         self

@@ -113,39 +113,16 @@ fn every_item_of_every_profile_takes_each_status_its_situation_calls_for() {
             } else {
                 base
             };
+            #[rustfmt::skip]
             let rows = [
                 ("no result", eligible.clone(), base),
                 ("all normal", with(all_normal), ItemStatus::Complete),
                 ("one abnormal", with(one_abnormal), abnormal_status),
-                (
-                    "uninterpretable",
-                    with(uninterpretable),
-                    ItemStatus::NeedsReview,
-                ),
+                ("uninterpretable", with(uninterpretable), ItemStatus::NeedsReview),
                 ("preliminary", with(preliminary), ItemStatus::Pending),
-                (
-                    "ordered",
-                    eligible
-                        .clone()
-                        .reviewed(Some(item), ReviewAction::Ordered, "2026-11-01"),
-                    ItemStatus::Pending,
-                ),
-                (
-                    "declined",
-                    eligible
-                        .clone()
-                        .reviewed(Some(item), ReviewAction::Declined, "2026-11-01"),
-                    ItemStatus::Declined,
-                ),
-                (
-                    "not applicable",
-                    eligible.clone().reviewed(
-                        Some(item),
-                        ReviewAction::NotApplicable,
-                        "2026-11-01",
-                    ),
-                    ItemStatus::NotApplicable,
-                ),
+                ("ordered", eligible .clone() .reviewed(Some(item), ReviewAction::Ordered, "2026-11-01"), ItemStatus::Pending),
+                ("declined", eligible .clone() .reviewed(Some(item), ReviewAction::Declined, "2026-11-01"), ItemStatus::Declined),
+                ("not applicable", eligible.clone().reviewed(Some(item), ReviewAction::NotApplicable, "2026-11-01"), ItemStatus::NotApplicable),
                 ("definition not met", Patient::with_history("m8"), not_met),
             ];
             for (situation, patient, want) in rows {
@@ -164,54 +141,17 @@ fn every_item_of_every_profile_takes_each_status_its_situation_calls_for() {
 
 #[test]
 fn an_outstanding_item_names_every_missing_component() {
+    #[rustfmt::skip]
     let rows: &[(&str, ItemId, &[&str])] = &[
-        (
-            "eshre-2022",
-            ItemId::Antiphospholipid,
-            &[
-                "lupus_anticoagulant",
-                "anticardiolipin_igg",
-                "anticardiolipin_igm",
-            ],
-        ),
-        (
-            "asrm-2012",
-            ItemId::Antiphospholipid,
-            &[
-                "lupus_anticoagulant",
-                "anticardiolipin_igg",
-                "anticardiolipin_igm",
-                "anti_b2gpi_igg",
-                "anti_b2gpi_igm",
-            ],
-        ),
+        ("eshre-2022", ItemId::Antiphospholipid, &["lupus_anticoagulant", "anticardiolipin_igg", "anticardiolipin_igm"]),
+        ("asrm-2012", ItemId::Antiphospholipid, &["lupus_anticoagulant", "anticardiolipin_igg", "anticardiolipin_igm", "anti_b2gpi_igg", "anti_b2gpi_igm"]),
         ("eshre-2022", ItemId::Thyroid, &["tsh", "tpo_antibodies"]),
         ("eshre-2022", ItemId::UterineAnatomy, &["uterine_imaging"]),
-        (
-            "asrm-2012",
-            ItemId::ParentalKaryotype,
-            &["karyotype:patient", "karyotype:partner"],
-        ),
-        (
-            "cn-2022",
-            ItemId::PregnancyTissueGenetics,
-            &["karyotype:pregnancy_tissue"],
-        ),
-        (
-            "cn-2022",
-            ItemId::GlucoseMetabolism,
-            &["hba1c|fasting_glucose"],
-        ),
-        (
-            "eshre-2022",
-            ItemId::LifestyleReview,
-            &["smoking_status", "alcohol_units_per_week", "bmi"],
-        ),
-        (
-            "eshre-2022",
-            ItemId::SupportiveCare,
-            &["support_offered|phq9_score|gad7_score"],
-        ),
+        ("asrm-2012", ItemId::ParentalKaryotype, &["karyotype:patient", "karyotype:partner"]),
+        ("cn-2022", ItemId::PregnancyTissueGenetics, &["karyotype:pregnancy_tissue"]),
+        ("cn-2022", ItemId::GlucoseMetabolism, &["hba1c|fasting_glucose"]),
+        ("eshre-2022", ItemId::LifestyleReview, &["smoking_status", "alcohol_units_per_week", "bmi"]),
+        ("eshre-2022", ItemId::SupportiveCare, &["support_offered|phq9_score|gad7_score"]),
     ];
     for (profile, item, missing) in rows {
         let got = Patient::eligible().item(profile, *item);
