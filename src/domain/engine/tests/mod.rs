@@ -170,7 +170,7 @@ pub(super) fn review(item: Option<ItemId>, action: ReviewAction, on: &str) -> Re
 }
 
 /// A patient: history, results and reviews.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct Patient {
     pub pregnancies: Vec<Pregnancy>,
     pub results: Vec<LabResult>,
