@@ -3,10 +3,13 @@
 //! does no I/O and reads no clock (the evaluation date is an argument).
 
 pub mod catalogue;
+pub mod checklist;
+pub mod engine;
 pub mod ids;
 pub mod item;
 pub mod patient;
 pub mod pregnancy;
+pub mod profile;
 pub mod result;
 pub mod review;
 pub mod value_check;

@@ -47,14 +47,14 @@ impl ReviewAction {
 }
 
 /// An active (not withdrawn) review, as the engine sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Review {
     pub id: ReviewId,
     /// `None` for a patient-level action (early workup).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemId>,
     pub action: ReviewAction,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The `sub` of the clinician who recorded it.
     pub by: String,

@@ -1,0 +1,210 @@
+//! Counting losses under a profile and deciding whether the definition of recurrent pregnancy
+//! loss is met (clinical-rules.md §1). Pure: no actix, no diesel.
+
+use std::fmt::Write;
+
+use chrono::NaiveDate;
+
+use crate::domain::checklist::{Eligibility, RplType};
+use crate::domain::pregnancy::{Outcome, Pregnancy};
+use crate::domain::profile::{LossDefinition, Profile};
+
+/// First trimester: below 13+0 weeks.
+const SECOND_TRIMESTER_FROM: u32 = 13 * 7;
+/// Second trimester: 13+0 to 23+6 weeks.
+const SECOND_TRIMESTER_UNTIL: u32 = 24 * 7;
+
+/// The losses counted under a profile.
+#[derive(Debug, Default)]
+pub(crate) struct Losses {
+    pub counted: Vec<(crate::domain::ids::PregnancyId, Option<NaiveDate>)>,
+    pub first: u32,
+    pub second: u32,
+    /// Counted losses from 24+0 up to the limit (cn-2022 counts to 27+6).
+    pub later: u32,
+    /// Counted losses without a recorded gestational age.
+    pub unknown_ga: u32,
+    pub notes: Vec<String>,
+}
+
+enum Class {
+    Counts,
+    /// Reached the limit: a live birth, or a loss at or beyond it.
+    Breaks,
+    Neutral,
+}
+
+fn classify(p: &Pregnancy, d: &LossDefinition, notes: &mut Vec<String>) -> Class {
+    match p.outcome {
+        Outcome::LiveBirth => Class::Breaks,
+        Outcome::Ectopic | Outcome::Molar | Outcome::Termination | Outcome::Ongoing => {
+            Class::Neutral
+        }
+        Outcome::Biochemical if !d.count_biochemical => {
+            notes.push(format!(
+                "a biochemical loss{} is not counted",
+                on(p.ended_on)
+            ));
+            Class::Neutral
+        }
+        Outcome::Miscarriage | Outcome::Biochemical | Outcome::Stillbirth => {
+            match p.gestational_age {
+                Some(ga) if ga.total_days() >= d.limit_days => {
+                    notes.push(format!(
+                        "the {} at {ga}{} is at or beyond {} and does not count",
+                        p.outcome.as_str().replace('_', " "),
+                        on(p.ended_on),
+                        weeks(d.limit_days)
+                    ));
+                    Class::Breaks
+                }
+                Some(_) => Class::Counts,
+                None => {
+                    // Conservative: a loss without a gestational age still counts, so a missing
+                    // field never withholds the workup; the clinician is asked to record it.
+                    notes.push(format!(
+                        "the {}{} has no gestational age recorded: counted, trimester unknown; please record it",
+                        p.outcome.as_str().replace('_', " "),
+                        on(p.ended_on)
+                    ));
+                    Class::Counts
+                }
+            }
+        }
+    }
+}
+
+fn on(date: Option<NaiveDate>) -> String {
+    date.map(|d| format!(" on {d}")).unwrap_or_default()
+}
+
+fn weeks(days: u32) -> String {
+    format!("{}+{}", days / 7, days % 7)
+}
+
+/// Counts the losses of `pregnancies` under `d`, walking them in the order they ended (ongoing
+/// and undated pregnancies last).
+pub(crate) fn count(pregnancies: &[Pregnancy], d: &LossDefinition) -> Losses {
+    let mut ordered: Vec<&Pregnancy> = pregnancies.iter().collect();
+    ordered.sort_by_key(|p| (p.ended_on.is_none(), p.ended_on));
+    let mut notes = Vec::new();
+    let mut best: Vec<&Pregnancy> = Vec::new();
+    let mut run: Vec<&Pregnancy> = Vec::new();
+    let mut runs = 0;
+    for p in ordered {
+        match classify(p, d, &mut notes) {
+            Class::Counts => run.push(p),
+            Class::Breaks if d.consecutive => {
+                runs += usize::from(!run.is_empty());
+                // On a tie the later run wins: it is the more recent history.
+                if run.len() >= best.len() && !run.is_empty() {
+                    best = std::mem::take(&mut run);
+                }
+                run.clear();
+            }
+            Class::Breaks | Class::Neutral => {}
+        }
+    }
+    runs += usize::from(!run.is_empty());
+    if run.len() >= best.len() {
+        best = run;
+    }
+    if d.consecutive && runs > 1 {
+        notes.push(format!(
+            "only consecutive losses count: the longest of {runs} runs is counted"
+        ));
+    }
+    let mut losses = Losses {
+        notes,
+        ..Losses::default()
+    };
+    for p in best {
+        match p.gestational_age.map(|g| g.total_days()) {
+            None => losses.unknown_ga += 1,
+            Some(days) if days < SECOND_TRIMESTER_FROM => losses.first += 1,
+            Some(days) if days < SECOND_TRIMESTER_UNTIL => losses.second += 1,
+            Some(_) => losses.later += 1,
+        }
+        losses.counted.push((p.id, p.ended_on));
+    }
+    losses
+}
+
+/// Secondary RPL: a live birth before the latest counted loss (any live birth when no loss is
+/// counted or its date is unknown).
+fn rpl_type(pregnancies: &[Pregnancy], losses: &Losses) -> RplType {
+    let latest_loss = losses.counted.iter().filter_map(|(_, d)| *d).max();
+    let prior_birth = pregnancies.iter().any(|p| {
+        p.outcome == Outcome::LiveBirth
+            && match (p.ended_on, latest_loss) {
+                (Some(born), Some(lost)) => born < lost,
+                _ => true,
+            }
+    });
+    if prior_birth {
+        RplType::Secondary
+    } else {
+        RplType::Primary
+    }
+}
+
+/// The eligibility block: whether `profile`'s definition is met, and why.
+pub(crate) fn assess(
+    pregnancies: &[Pregnancy],
+    losses: &Losses,
+    profile: &Profile,
+    early_workup_requested: Option<(&str, NaiveDate)>,
+) -> Eligibility {
+    let d = &profile.loss_definition;
+    let n = losses.counted.len() as u32;
+    let by_second = d.min_second_trimester.is_some_and(|m| losses.second >= m);
+    let meets = n >= d.min_losses || by_second;
+    let rpl_type = rpl_type(pregnancies, losses);
+    let mut x = format!(
+        "{n} loss{} counted under {} (losses before {} weeks, biochemical losses {}, {}): {} first-trimester, {} second-trimester",
+        if n == 1 { "" } else { "es" },
+        profile.id,
+        weeks(d.limit_days),
+        if d.count_biochemical { "included" } else { "not counted" },
+        if d.consecutive { "consecutive only" } else { "not necessarily consecutive" },
+        losses.first,
+        losses.second,
+    );
+    if losses.later > 0 {
+        let _ = write!(x, ", {} at 24+0 or later", losses.later);
+    }
+    if losses.unknown_ga > 0 {
+        let _ = write!(x, ", {} of unknown gestational age", losses.unknown_ga);
+    }
+    let mut threshold = format!("at least {} losses", d.min_losses);
+    if let Some(m) = d.min_second_trimester {
+        let _ = write!(threshold, ", or at least {m} second-trimester");
+    }
+    let verdict = if meets { "is met" } else { "is not met" };
+    let _ = write!(x, ". The definition ({threshold}) {verdict}.");
+    let kind = match rpl_type {
+        RplType::Primary => "Primary RPL (no prior live birth).",
+        RplType::Secondary => "Secondary RPL (a live birth before the losses).",
+    };
+    let _ = write!(x, " {kind}");
+    for note in &losses.notes {
+        let _ = write!(x, " Note: {note}.");
+    }
+    let early_workup = !meets && early_workup_requested.is_some();
+    if let (false, Some((by, on))) = (meets, early_workup_requested) {
+        let _ = write!(
+            x,
+            " A clinician ({by}) requested an early workup on {on}: the items are evaluated as if the definition were met."
+        );
+    }
+    Eligibility {
+        meets_definition: meets,
+        early_workup,
+        losses_counted: n,
+        first_trimester: losses.first,
+        second_trimester: losses.second,
+        rpl_type,
+        counted_pregnancy_ids: losses.counted.iter().map(|(id, _)| *id).collect(),
+        explanation: x,
+    }
+}

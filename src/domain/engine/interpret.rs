@@ -1,0 +1,283 @@
+//! Interpreting one result version (clinical-rules.md §3): the lab's flag first, else the
+//! finding, else the profile's thresholds after unit conversion. What cannot be interpreted is
+//! `Uninterpretable` (the item needs review), never silently normal. Pure: no actix, no diesel.
+
+use super::units::{canonical_unit, to_canonical, Measure};
+use crate::domain::catalogue::TestCode;
+use crate::domain::profile::Thresholds;
+use crate::domain::result::{Interpretation, Modality, ResultVersion};
+
+/// What one counting result says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Normal,
+    Abnormal,
+    Uninterpretable,
+    /// Counts as no result: a failed karyotype, a lupus anticoagulant drawn on anticoagulation,
+    /// a normal study of a modality the profile does not accept.
+    NoResult,
+}
+
+/// A verdict and the words that justify it ("positive: above 40").
+pub(crate) type Judgement = (Verdict, String);
+
+fn j(v: Verdict, why: impl Into<String>) -> Judgement {
+    (v, why.into())
+}
+
+/// Interprets `v`, a final-like version of a `test` result.
+pub(crate) fn interpret(
+    test: TestCode,
+    v: &ResultVersion,
+    t: &Thresholds,
+    modalities: &[Modality],
+) -> Judgement {
+    use TestCode::*;
+    let finding = v.value.finding.as_deref();
+    match test {
+        Karyotype => return karyotype(finding),
+        UterineImaging => return imaging(finding, v.modality, modalities),
+        SmokingStatus => return smoking(finding),
+        SupportOffered => return support(finding),
+        LupusAnticoagulant if v.on_anticoagulation => {
+            return j(
+                Verdict::NoResult,
+                "drawn during anticoagulation: does not count",
+            )
+        }
+        _ => {}
+    }
+    if let Some(flag) = v.interpretation {
+        return flagged(flag);
+    }
+    if let Some(f) = finding {
+        return qualitative(f);
+    }
+    let Some(m) = Measure::read(v.value.quantity, v.value.text.as_deref()) else {
+        return j(
+            Verdict::Uninterpretable,
+            "no value, flag or finding to interpret",
+        );
+    };
+    quantity(test, m, v, t)
+}
+
+fn flagged(flag: Interpretation) -> Judgement {
+    use Interpretation::*;
+    match flag {
+        Normal | Negative => j(Verdict::Normal, format!("{} (lab flag)", flag.as_str())),
+        Abnormal | Positive | High | Low => {
+            j(Verdict::Abnormal, format!("{} (lab flag)", flag.as_str()))
+        }
+        Indeterminate => j(Verdict::Uninterpretable, "indeterminate (lab flag)"),
+    }
+}
+
+fn qualitative(f: &str) -> Judgement {
+    match f {
+        "negative" | "not_detected" | "normal" => j(Verdict::Normal, f),
+        "positive" | "detected" | "abnormal" | "heterozygous" | "homozygous" => {
+            j(Verdict::Abnormal, f)
+        }
+        _ => j(
+            Verdict::Uninterpretable,
+            format!("finding '{f}' cannot be interpreted"),
+        ),
+    }
+}
+
+fn karyotype(f: Option<&str>) -> Judgement {
+    match f {
+        Some("normal") => j(Verdict::Normal, "normal"),
+        Some("failed") => j(Verdict::NoResult, "failed: no result"),
+        Some("balanced_rearrangement") => {
+            j(Verdict::Abnormal, "abnormal: refer for genetic counselling")
+        }
+        Some("unbalanced_rearrangement" | "aneuploidy" | "other_abnormal") => {
+            j(Verdict::Abnormal, "abnormal")
+        }
+        _ => j(Verdict::Uninterpretable, "no karyotype category"),
+    }
+}
+
+fn imaging(f: Option<&str>, modality: Option<Modality>, accepted: &[Modality]) -> Judgement {
+    match (f, modality) {
+        (None, _) => j(Verdict::Uninterpretable, "no finding"),
+        // An anomaly is abnormal whatever the modality that found it.
+        (Some(f), Some(m)) if f != "normal" && !accepted.contains(&m) => j(
+            Verdict::Abnormal,
+            format!(
+                "abnormal; {} alone does not complete the assessment",
+                m.as_str()
+            ),
+        ),
+        (Some(f), _) if f != "normal" => j(Verdict::Abnormal, "abnormal"),
+        (Some(_), None) => j(
+            Verdict::Uninterpretable,
+            "normal, but the modality is not recorded",
+        ),
+        (Some(_), Some(m)) if !accepted.contains(&m) => j(
+            Verdict::NoResult,
+            format!("normal by {}, which alone does not complete it", m.as_str()),
+        ),
+        (Some(_), Some(_)) => j(Verdict::Normal, "normal"),
+    }
+}
+
+fn smoking(f: Option<&str>) -> Judgement {
+    match f {
+        Some("current") => j(Verdict::Abnormal, "current smoker: counsel"),
+        Some(s @ ("former" | "never")) => j(Verdict::Normal, s),
+        _ => j(Verdict::Uninterpretable, "smoking status not recognised"),
+    }
+}
+
+fn support(f: Option<&str>) -> Judgement {
+    match f {
+        Some(s @ ("offered" | "accepted" | "declined")) => {
+            j(Verdict::Normal, format!("support {s}"))
+        }
+        _ => j(Verdict::Uninterpretable, "support finding not recognised"),
+    }
+}
+
+/// The lab's reference limits, converted to the test's canonical unit when it has one.
+fn lab_limits(test: TestCode, v: &ResultVersion) -> (Option<f64>, Option<f64>) {
+    let Some(range) = &v.reference_range else {
+        return (None, None);
+    };
+    let unit = range.unit.as_deref().or(v.value.unit.as_deref());
+    let conv = |x: Option<f64>| {
+        let x = x?;
+        if canonical_unit(test).is_none() {
+            // Only comparable when the range is in the value's own unit.
+            let same = range.unit.is_none() || range.unit == v.value.unit;
+            return same.then_some(x);
+        }
+        match to_canonical(test, Measure::Exact(x), unit) {
+            Ok(Measure::Exact(c)) => Some(c),
+            _ => None,
+        }
+    };
+    (conv(range.low), conv(range.high))
+}
+
+fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> Judgement {
+    use TestCode::*;
+    let (lab_low, lab_high) = lab_limits(test, v);
+    let m = if canonical_unit(test).is_some() {
+        match to_canonical(test, raw, v.value.unit.as_deref()) {
+            Ok(m) => m,
+            Err(why) => return j(Verdict::Uninterpretable, why),
+        }
+    } else {
+        raw
+    };
+    let unit = canonical_unit(test).unwrap_or("");
+    // (abnormal?, the limits applied, in words)
+    let (decision, rule) = match test {
+        AnticardiolipinIgg | AnticardiolipinIgm => {
+            let a = t.anticardiolipin_upper;
+            match lab_high {
+                Some(h) => (
+                    any_or_all([m.above(a, false), m.above(h, false)]),
+                    format!("positive above {a} or the lab's {h}"),
+                ),
+                None => (m.above(a, false), format!("positive above {a}")),
+            }
+        }
+        Tsh => {
+            let (limit, source) = match (t.tsh_upper_miu_per_l, lab_high) {
+                (Some(p), _) => (p, "the profile's limit"),
+                (None, Some(h)) => (h, "the lab's upper limit"),
+                (None, None) => (t.tsh_default_upper_miu_per_l, "the default limit"),
+            };
+            // Below the lab's lower limit is abnormal too (hyperthyroidism), when the lab gives one.
+            let decision = match lab_low {
+                Some(low) => any_or_all([m.above(limit, false), m.below(low)]),
+                None => m.above(limit, false),
+            };
+            (decision, format!("limit {limit} {unit}, {source}"))
+        }
+        FreeT4 => {
+            let (lo, hi) = (
+                lab_low.unwrap_or(t.free_t4_low_ng_per_dl),
+                lab_high.unwrap_or(t.free_t4_high_ng_per_dl),
+            );
+            (outside(m, lo, hi), format!("reference {lo}–{hi} {unit}"))
+        }
+        TpoAntibodies => upper(m, lab_high.unwrap_or(t.tpo_upper_iu_per_ml), false, unit),
+        Progesterone => {
+            let lo = t.progesterone_low_ng_per_ml;
+            (m.below(lo), format!("mid-luteal limit {lo} {unit}"))
+        }
+        Prolactin => upper(
+            m,
+            lab_high.unwrap_or(t.prolactin_upper_ng_per_ml),
+            false,
+            unit,
+        ),
+        Hba1c => upper(m, t.hba1c_at_percent, true, unit),
+        FastingGlucose => upper(m, t.fasting_glucose_at_mg_per_dl, true, unit),
+        SpermDnaFragmentation => upper(m, t.sperm_dna_fragmentation_upper_percent, false, unit),
+        AlcoholUnitsPerWeek => upper(m, t.alcohol_upper_units_per_week, false, unit),
+        CaffeineMgPerDay => upper(m, t.caffeine_upper_mg_per_day, false, unit),
+        Phq9Score => upper(m, t.phq9_at, true, "(refer)"),
+        Gad7Score => upper(m, t.gad7_at, true, "(refer)"),
+        Bmi => {
+            let high = m.above(t.bmi_high, t.bmi_high_inclusive);
+            let sign = if t.bmi_high_inclusive { "≥" } else { ">" };
+            match t.bmi_low {
+                Some(lo) => (
+                    any_or_all([m.below(lo), high]),
+                    format!("counsel below {lo} or {sign} {}", t.bmi_high),
+                ),
+                None => (high, format!("counsel {sign} {}", t.bmi_high)),
+            }
+        }
+        _ => match (lab_low, lab_high) {
+            (None, None) => return j(Verdict::Uninterpretable, "no flag and no reference range"),
+            (lo, hi) => (
+                outside(
+                    m,
+                    lo.unwrap_or(f64::NEG_INFINITY),
+                    hi.unwrap_or(f64::INFINITY),
+                ),
+                "the lab's reference range".to_owned(),
+            ),
+        },
+    };
+    match decision {
+        Some(true) => j(Verdict::Abnormal, format!("abnormal ({rule})")),
+        Some(false) => j(Verdict::Normal, format!("normal ({rule})")),
+        None => j(
+            Verdict::Uninterpretable,
+            format!("cannot be compared ({rule})"),
+        ),
+    }
+}
+
+fn upper(m: Measure, limit: f64, inclusive: bool, unit: &str) -> (Option<bool>, String) {
+    let sign = if inclusive { "≥" } else { ">" };
+    (
+        m.above(limit, inclusive),
+        format!("abnormal {sign} {limit} {unit}")
+            .trim_end()
+            .to_owned(),
+    )
+}
+
+fn outside(m: Measure, lo: f64, hi: f64) -> Option<bool> {
+    any_or_all([m.below(lo), m.above(hi, false)])
+}
+
+/// Abnormal if any check says so; normal only when every check can tell.
+fn any_or_all<const N: usize>(checks: [Option<bool>; N]) -> Option<bool> {
+    if checks.contains(&Some(true)) {
+        Some(true)
+    } else if checks.iter().all(|c| *c == Some(false)) {
+        Some(false)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,191 @@
+//! What a profile says about one item (clinical-rules.md §2): its stance, the components that
+//! complete it and the recommendation with strength and source. Pure data: no actix, no diesel.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::catalogue::TestCode;
+use crate::domain::item::ItemId;
+use crate::domain::result::{Modality, Subject};
+
+/// One item of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    pub id: ItemId,
+    pub stance: Stance,
+    /// The recommendation shown when the stance is not conditional (a conditional branch may
+    /// carry its own).
+    pub recommendation: Recommendation,
+    /// The tests that complete the item.
+    pub components: Vec<ComponentSpec>,
+    /// Imaging modalities whose study completes `uterine_anatomy` (empty for other items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_modalities: Vec<Modality>,
+    /// The stance or strength could not be checked line by line against the source
+    /// (clinical-rules.md marks it [verify]): a clinician should confirm it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verify: bool,
+}
+
+/// What the guideline says to do about an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stance {
+    /// REC: outstanding until done.
+    Recommended,
+    /// OPT: may be considered; never outstanding.
+    Optional,
+    /// NO: recommended against; existing results are still evaluated.
+    NotRecommended,
+    /// Not indicated for this patient (used as the otherwise-branch of a condition).
+    NotIndicated,
+    /// Left out of the checklist (the guideline does not mention it).
+    Omitted,
+    /// COND: `then` when the condition holds, else `otherwise` (which may itself be conditional).
+    Conditional(Box<Conditional>),
+}
+
+/// A stance that depends on the patient's findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Conditional {
+    pub condition: Condition,
+    pub then: Branch,
+    pub otherwise: Branch,
+}
+
+/// One branch of a conditional stance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    #[schema(no_recursion)]
+    pub stance: Stance,
+    /// Overrides the item's recommendation on this branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+}
+
+/// A fact about the patient a conditional stance depends on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Genetic analysis of pregnancy tissue showed an unbalanced structural rearrangement.
+    TissueUnbalanced,
+    /// Tissue testing failed, or no tissue is available (a `not_applicable` or `declined` review
+    /// on `pregnancy_tissue_genetics`).
+    TissueFailedOrUnavailable,
+    /// At least this many losses counted under the profile.
+    LossesAtLeast(u32),
+    /// At least this many second-trimester losses counted under the profile.
+    SecondTrimesterLossesAtLeast(u32),
+    /// Any of these holds.
+    #[schema(no_recursion)]
+    Any(Vec<Condition>),
+}
+
+/// One test that (partly) completes an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    pub test: TestCode,
+    /// Whose sample; results of another subject do not count for this component.
+    #[serde(default = "patient")]
+    pub subject: Subject,
+    #[serde(default)]
+    pub requirement: Requirement,
+}
+
+fn patient() -> Subject {
+    Subject::Patient
+}
+
+/// Whether a component is needed to complete its item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Needed: missing until it has a counting result.
+    #[default]
+    Required,
+    /// Evaluated when present, never missing.
+    Optional,
+    /// One of the item's `any_of` components completes this part (HbA1c or fasting glucose).
+    AnyOf,
+    /// Needed once the screening test is abnormal (free T4 after an abnormal TSH).
+    Reflex,
+}
+
+impl ComponentSpec {
+    /// The component's name in `missing`: the test code, with `:subject` for a karyotype (the one
+    /// test needed from several subjects: `karyotype:patient`, `karyotype:partner`).
+    pub fn name(&self) -> String {
+        if self.test == TestCode::Karyotype {
+            format!("{}:{}", self.test.as_str(), self.subject.as_str())
+        } else {
+            self.test.as_str().to_owned()
+        }
+    }
+}
+
+/// A guideline's recommendation as shown beside an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recommendation {
+    pub strength: Strength,
+    pub text: String,
+    /// Short source, e.g. "ESHRE 2022", "RCOG GTG 17 (2023)".
+    pub source: String,
+}
+
+/// The strength or grade the guideline gives a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// ESHRE: strong recommendation.
+    Strong,
+    /// ESHRE: conditional recommendation.
+    Conditional,
+    /// Good practice point (ESHRE, RCOG).
+    Gpp,
+    GradeA,
+    GradeB,
+    GradeC,
+    GradeD,
+    /// ASRM Practice Committee opinion.
+    CommitteeOpinion,
+    /// Expert consensus (Chinese consensus 2022).
+    ExpertConsensus,
+}
+
+/// The tests that may be components of an item (a derived profile may not add others).
+pub fn allowed_tests(item: ItemId) -> &'static [TestCode] {
+    use TestCode::*;
+    match item {
+        ItemId::Antiphospholipid => &[
+            LupusAnticoagulant,
+            AnticardiolipinIgg,
+            AnticardiolipinIgm,
+            AntiB2gpiIgg,
+            AntiB2gpiIgm,
+        ],
+        ItemId::Thyroid => &[Tsh, TpoAntibodies, FreeT4],
+        ItemId::UterineAnatomy => &[UterineImaging],
+        ItemId::PregnancyTissueGenetics | ItemId::ParentalKaryotype => &[Karyotype],
+        ItemId::LutealProgesterone => &[Progesterone],
+        ItemId::HereditaryThrombophilia => &[
+            FactorVLeiden,
+            ProthrombinG20210a,
+            ProteinSFree,
+            ProteinC,
+            Antithrombin,
+            Mthfr,
+        ],
+        ItemId::Prolactin => &[Prolactin],
+        ItemId::GlucoseMetabolism => &[Hba1c, FastingGlucose],
+        ItemId::SpermDnaFragmentation => &[SpermDnaFragmentation],
+        ItemId::ImmunologicalScreening => &[NkCells, HlaTyping, AntiHlaAntibodies, CytokineProfile],
+        ItemId::InfectionScreening => &[InfectionSerology],
+        ItemId::LifestyleReview => &[SmokingStatus, AlcoholUnitsPerWeek, Bmi, CaffeineMgPerDay],
+        ItemId::SupportiveCare => &[SupportOffered, Phq9Score, Gad7Score],
+    }
+}
