@@ -118,7 +118,10 @@ pub async fn create_profile(
                 clinics::ensure(conn, &row.clinic_id)?;
                 clinic_profiles::insert(conn, &row).map_err(|e| {
                     if storage::is_unique_violation(&e) {
-                        ApiError::Conflict(format!("your clinic already has a profile '{}'", row.id))
+                        ApiError::Conflict(format!(
+                            "your clinic already has a profile '{}'",
+                            row.id
+                        ))
                     } else {
                         e.into()
                     }

@@ -119,7 +119,10 @@ async fn withdraw_review(
             .filter(|r| r.item.as_deref() == item.map(ItemId::as_str))
             .ok_or(ApiError::NotFound)?;
         reviews::withdraw(conn, &row.id, &caller.sub, storage::now())?;
-        Ok(((), vec![Access::new("delete", "review", &patient.id, &row.id)]))
+        Ok((
+            (),
+            vec![Access::new("delete", "review", &patient.id, &row.id)],
+        ))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -158,7 +161,16 @@ pub async fn create_review(
             "an early workup is requested for the patient: POST /v1/patients/{id}/early-workup",
         ));
     }
-    record_review(&state, caller, request_id, patient_id, Some(item), input.action, input.note).await
+    record_review(
+        &state,
+        caller,
+        request_id,
+        patient_id,
+        Some(item),
+        input.action,
+        input.note,
+    )
+    .await
 }
 
 /// Withdraw a review (it stays in the record as withdrawn).
@@ -185,7 +197,15 @@ pub async fn delete_review(
     require_clinical(&caller)?;
     let (patient_id, item, review_id) = path.into_inner();
     let item = parse_item(&item)?;
-    withdraw_review(&state, caller, request_id, patient_id, Some(item), review_id).await
+    withdraw_review(
+        &state,
+        caller,
+        request_id,
+        patient_id,
+        Some(item),
+        review_id,
+    )
+    .await
 }
 
 /// Request an early workup: evaluate the items before the loss threshold is met (RCOG allows it
@@ -211,7 +231,16 @@ pub async fn request_early_workup(
     require_clinical(&caller)?;
     let note = body.into_inner().note;
     let action = ReviewAction::RequestEarlyWorkup;
-    record_review(&state, caller, request_id, path.into_inner(), None, action, note).await
+    record_review(
+        &state,
+        caller,
+        request_id,
+        path.into_inner(),
+        None,
+        action,
+        note,
+    )
+    .await
 }
 
 /// Withdraw an early-workup request.

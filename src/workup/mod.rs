@@ -21,7 +21,12 @@ pub fn checklist(
     requested: Option<&str>,
     today: NaiveDate,
 ) -> QueryResult<Result<Checklist, UnknownProfile>> {
-    let profile = match resolve_profile(conn, &patient.clinic_id, requested, patient.profile.as_deref())? {
+    let profile = match resolve_profile(
+        conn,
+        &patient.clinic_id,
+        requested,
+        patient.profile.as_deref(),
+    )? {
         Ok(profile) => profile,
         Err(unknown) => return Ok(Err(unknown)),
     };

@@ -49,9 +49,14 @@ pub fn resolve_profile(
 }
 
 /// Built-in profiles, then the clinic's own.
-pub fn list_profiles(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Vec<Cow<'static, Profile>>> {
-    let mut all: Vec<Cow<'static, Profile>> =
-        profile::builtin_profiles().iter().map(Cow::Borrowed).collect();
+pub fn list_profiles(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+) -> QueryResult<Vec<Cow<'static, Profile>>> {
+    let mut all: Vec<Cow<'static, Profile>> = profile::builtin_profiles()
+        .iter()
+        .map(Cow::Borrowed)
+        .collect();
     all.extend(
         clinic_profiles::list(conn, clinic_id)?
             .iter()

@@ -11,6 +11,8 @@ struct Fixture {
     patient: String,
     pregnancy: String,
     result: String,
+    review: String,
+    early: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -20,33 +22,38 @@ async fn fixture(app: &TestApp) -> Fixture {
             {"outcome": "miscarriage", "ended_on": "2026-01-10", "gestational_age_weeks": 9}]}),
         )
         .await;
-    let pregnancies = app
-        .get(
-            &format!("/v1/patients/{patient}/pregnancies"),
-            &app.clinician(),
-        )
-        .await
-        .json();
-    let pregnancy = pregnancies["items"][0]["id"].as_str().unwrap().to_owned();
-    let result = app
-        .post(
-            &format!("/v1/patients/{patient}/results"),
-            &app.clinician(),
-            &json!({"test": "tsh", "value": {"quantity": 2.0, "unit": "m[IU]/L"}}),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let base = format!("/v1/patients/{patient}");
+    let token = app.clinician();
+    let pregnancies = app.get(&format!("{base}/pregnancies"), &token).await.json();
+    let created = |res: Resp| res.json()["id"].as_str().unwrap().to_owned();
     Fixture {
+        pregnancy: pregnancies["items"][0]["id"].as_str().unwrap().to_owned(),
+        result: created(
+            app.post(
+                &format!("{base}/results"),
+                &token,
+                &json!({"test": "tsh", "value": {"quantity": 2.0, "unit": "m[IU]/L"}}),
+            )
+            .await,
+        ),
+        review: created(
+            app.post(
+                &format!("{base}/checklist/thyroid/reviews"),
+                &token,
+                &json!({"action": "ordered"}),
+            )
+            .await,
+        ),
+        early: created(
+            app.post(&format!("{base}/early-workup"), &token, &json!({}))
+                .await,
+        ),
         patient,
-        pregnancy,
-        result,
     }
 }
 
-/// (method, path template, body): `{p}` patient, `{g}` pregnancy, `{r}` result.
+/// (method, path template, body): `{p}` patient, `{g}` pregnancy, `{r}` result, `{v}` review,
+/// `{e}` early-workup request.
 pub fn patient_endpoints() -> Vec<(&'static str, &'static str, Option<Value>)> {
     vec![
         ("GET", "/v1/patients/{p}", None),
@@ -84,6 +91,24 @@ pub fn patient_endpoints() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"value": {"quantity": 1.5, "unit": "m[IU]/L"}})),
         ),
         ("DELETE", "/v1/patients/{p}/results/{r}", None),
+        ("GET", "/v1/patients/{p}/checklist", None),
+        ("GET", "/v1/patients/{p}/checklist?profile=cn-2022", None),
+        (
+            "POST",
+            "/v1/patients/{p}/checklist/antiphospholipid/reviews",
+            Some(json!({"action": "declined"})),
+        ),
+        (
+            "DELETE",
+            "/v1/patients/{p}/checklist/thyroid/reviews/{v}",
+            None,
+        ),
+        (
+            "POST",
+            "/v1/patients/{p}/early-workup",
+            Some(json!({"note": "suspected cause"})),
+        ),
+        ("DELETE", "/v1/patients/{p}/early-workup/{e}", None),
     ]
 }
 
@@ -98,7 +123,9 @@ async fn call(
     let path = template
         .replace("{p}", &f.patient)
         .replace("{g}", &f.pregnancy)
-        .replace("{r}", &f.result);
+        .replace("{r}", &f.result)
+        .replace("{v}", &f.review)
+        .replace("{e}", &f.early);
     let bytes = body.as_ref().map(|b| serde_json::to_vec(b).unwrap());
     let ct = body.as_ref().map(|_| "application/json");
     app.send(method, &path, token, ct, bytes, &[]).await

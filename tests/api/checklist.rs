@@ -1,0 +1,237 @@
+//! The checklist over HTTP: eligibility, statuses with reasons and sources, reviews, profiles.
+
+use chrono::{Duration, Utc};
+use rpl_workup::auth::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn days_ago(n: i64) -> String {
+    (Utc::now().date_naive() - Duration::days(n)).to_string()
+}
+
+fn item<'a>(checklist: &'a Value, id: &str) -> &'a Value {
+    checklist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no item {id} in {checklist}"))
+}
+
+async fn two_losses(app: &TestApp) -> String {
+    app.create_patient(
+        &json!({"mrn": uuid::Uuid::new_v4().to_string(), "pregnancies": [
+            {"outcome": "miscarriage", "ended_on": days_ago(400), "gestational_age_weeks": 8},
+            {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 10}
+        ]}),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn two_early_losses_meet_eshre_and_every_recommended_item_is_outstanding_with_a_source() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    let res = app
+        .get(&format!("/v1/patients/{id}/checklist"), &app.clinician())
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let checklist = res.json();
+    assert_eq!(checklist["profile"]["id"], "eshre-2022");
+    assert_eq!(checklist["eligibility"]["meets_definition"], true);
+    assert_eq!(checklist["eligibility"]["losses_counted"], 2);
+    assert_eq!(checklist["eligibility"]["rpl_type"], "primary");
+    let apl = item(&checklist, "antiphospholipid");
+    assert_eq!(apl["status"], "outstanding");
+    assert!(apl["missing"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("lupus_anticoagulant")));
+    assert!(!apl["recommendation"]["source"].as_str().unwrap().is_empty());
+    assert_eq!(
+        item(&checklist, "luteal_progesterone")["status"],
+        "not_recommended"
+    );
+    for i in checklist["items"].as_array().unwrap() {
+        assert!(
+            !i["reason"].as_str().unwrap().is_empty(),
+            "every item says why: {i}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_same_history_is_not_yet_rpl_under_rcog_and_items_are_not_indicated() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    let checklist = app
+        .get(
+            &format!("/v1/patients/{id}/checklist?profile=rcog-2023"),
+            &app.clinician(),
+        )
+        .await
+        .json();
+    assert_eq!(checklist["profile"]["id"], "rcog-2023");
+    assert_eq!(checklist["eligibility"]["meets_definition"], false);
+    assert_eq!(
+        item(&checklist, "antiphospholipid")["status"],
+        "not_indicated"
+    );
+
+    let early = app
+        .post(
+            &format!("/v1/patients/{id}/early-workup"),
+            &app.clinician(),
+            &json!({"note": "suspected APS"}),
+        )
+        .await;
+    assert_eq!(early.status, 201, "{}", early.text());
+    let checklist = app
+        .get(
+            &format!("/v1/patients/{id}/checklist?profile=rcog-2023"),
+            &app.clinician(),
+        )
+        .await
+        .json();
+    assert_eq!(checklist["eligibility"]["early_workup"], true);
+    assert_eq!(
+        item(&checklist, "antiphospholipid")["status"],
+        "outstanding"
+    );
+
+    let withdrawn = app
+        .delete(
+            &format!(
+                "/v1/patients/{id}/early-workup/{}",
+                early.json()["id"].as_str().unwrap()
+            ),
+            &app.clinician(),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 204);
+    let checklist = app
+        .get(
+            &format!("/v1/patients/{id}/checklist?profile=rcog-2023"),
+            &app.clinician(),
+        )
+        .await
+        .json();
+    assert_eq!(
+        item(&checklist, "antiphospholipid")["status"],
+        "not_indicated"
+    );
+}
+
+#[actix_web::test]
+async fn a_positive_anticardiolipin_is_repeat_due_84_days_after_the_sample() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    let collected = Utc::now().date_naive() - Duration::days(20);
+    app.post(
+        &format!("/v1/patients/{id}/results"),
+        &app.clinician(),
+        &json!({"test": "anticardiolipin_igg", "value": {"quantity": 52.0, "unit": "[GPL'U]/mL"},
+                "interpretation": "positive", "collected_on": collected.to_string()}),
+    )
+    .await;
+    let checklist = app
+        .get(&format!("/v1/patients/{id}/checklist"), &app.clinician())
+        .await
+        .json();
+    let apl = item(&checklist, "antiphospholipid");
+    assert_eq!(apl["status"], "repeat_due", "{apl}");
+    assert_eq!(apl["due_on"], (collected + Duration::days(84)).to_string());
+    assert_eq!(apl["result_ids"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn acknowledging_an_abnormal_item_keeps_it_abnormal_and_lists_the_review() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    app.post(
+        &format!("/v1/patients/{id}/results"),
+        &app.clinician(),
+        &json!({"test": "uterine_imaging", "modality": "3d_tvus", "value": {"finding": "septate"}, "collected_on": days_ago(10)}),
+    )
+    .await;
+    let review = app
+        .post(
+            &format!("/v1/patients/{id}/checklist/uterine_anatomy/reviews"),
+            &app.clinician(),
+            &json!({"action": "acknowledge", "note": "refer for hysteroscopic resection"}),
+        )
+        .await;
+    assert_eq!(review.status, 201, "{}", review.text());
+    let checklist = app
+        .get(&format!("/v1/patients/{id}/checklist"), &app.clinician())
+        .await
+        .json();
+    let uterus = item(&checklist, "uterine_anatomy");
+    assert_eq!(uterus["status"], "abnormal");
+    assert_eq!(uterus["reviews"][0]["action"], "acknowledge");
+
+    let bad = app
+        .post(
+            &format!("/v1/patients/{id}/checklist/astrology/reviews"),
+            &app.clinician(),
+            &json!({"action": "declined"}),
+        )
+        .await;
+    assert_problem(&bad, 404, "not_found");
+    let bad = app
+        .post(
+            &format!("/v1/patients/{id}/checklist/thyroid/reviews"),
+            &app.clinician(),
+            &json!({"action": "shrug"}),
+        )
+        .await;
+    assert_problem(&bad, 422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn profiles_are_served_with_citations_and_a_clinic_profile_is_validated() {
+    let app = spawn_app().await;
+    let list = app.get("/v1/profiles", &app.clinician()).await.json();
+    let ids: Vec<_> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["eshre-2022", "rcog-2023", "asrm-2012", "cn-2022"]);
+    let rcog = app
+        .get("/v1/profiles/rcog-2023", &app.clinician())
+        .await
+        .json();
+    assert!(rcog["citation"]
+        .as_str()
+        .unwrap()
+        .contains("Green-top Guideline No. 17"));
+    assert_problem(
+        &app.get("/v1/profiles/nice-2011", &app.clinician()).await,
+        404,
+        "not_found",
+    );
+    assert_problem(&app.get("/v1/profiles", &app.lab()).await, 403, "forbidden");
+
+    let bad = app
+        .post("/v1/profiles", &app.admin(), &json!({"id": "clinic-a-2026", "title": "Ours", "based_on": "eshre-2022", "items": {"astrology": {"stance": "recommended"}}}))
+        .await;
+    let problem = assert_problem(&bad, 422, "validation_failed");
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .contains("astrology"),
+        "{problem}"
+    );
+    let not_admin = app
+        .post(
+            "/v1/profiles",
+            &app.clinician(),
+            &json!({"id": "x", "title": "x", "based_on": "eshre-2022"}),
+        )
+        .await;
+    assert_problem(&not_admin, 403, "forbidden");
+}
