@@ -1,7 +1,6 @@
 //! The checklist over HTTP: eligibility, statuses with reasons and sources, reviews, profiles.
 
 use chrono::{Duration, Utc};
-use rpl_workup::auth::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
