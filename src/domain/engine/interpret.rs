@@ -2,6 +2,9 @@
 //! finding, else the profile's thresholds after unit conversion. What cannot be interpreted is
 //! `Uninterpretable` (the item needs review), never silently normal. Pure: no actix, no diesel.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use super::units::{canonical_unit, to_canonical, Measure};
 use crate::domain::catalogue::TestCode;
 use crate::domain::profile::Thresholds;
@@ -19,10 +22,19 @@ pub(crate) enum Verdict {
 }
 
 /// A verdict and the words that justify it ("positive: above 40").
-pub(crate) type Judgement = (Verdict, String);
+pub(crate) type Judgement = (Verdict, Cow<'static, str>);
 
-fn j(v: Verdict, why: impl Into<String>) -> Judgement {
+fn j(v: Verdict, why: impl Into<Cow<'static, str>>) -> Judgement {
     (v, why.into())
+}
+
+/// The rule applied, in words, with room for the verdict the caller puts in front of it.
+macro_rules! rule {
+    ($($t:tt)*) => {{
+        let mut s = String::with_capacity(96);
+        let _ = write!(s, $($t)*);
+        s
+    }};
 }
 
 /// Interprets `v`, a final-like version of a `test` result.
@@ -65,19 +77,21 @@ pub(crate) fn interpret(
 fn flagged(flag: Interpretation) -> Judgement {
     use Interpretation::*;
     match flag {
-        Normal | Negative => j(Verdict::Normal, format!("{} (lab flag)", flag.as_str())),
-        Abnormal | Positive | High | Low => {
-            j(Verdict::Abnormal, format!("{} (lab flag)", flag.as_str()))
-        }
+        Normal => j(Verdict::Normal, "normal (lab flag)"),
+        Negative => j(Verdict::Normal, "negative (lab flag)"),
+        Abnormal => j(Verdict::Abnormal, "abnormal (lab flag)"),
+        Positive => j(Verdict::Abnormal, "positive (lab flag)"),
+        High => j(Verdict::Abnormal, "high (lab flag)"),
+        Low => j(Verdict::Abnormal, "low (lab flag)"),
         Indeterminate => j(Verdict::Uninterpretable, "indeterminate (lab flag)"),
     }
 }
 
 fn qualitative(f: &str) -> Judgement {
     match f {
-        "negative" | "not_detected" | "normal" => j(Verdict::Normal, f),
+        "negative" | "not_detected" | "normal" => j(Verdict::Normal, "normal"),
         "positive" | "detected" | "abnormal" | "heterozygous" | "homozygous" => {
-            j(Verdict::Abnormal, f)
+            j(Verdict::Abnormal, "abnormal")
         }
         _ => j(
             Verdict::Uninterpretable,
@@ -127,16 +141,14 @@ fn imaging(f: Option<&str>, modality: Option<Modality>, accepted: &[Modality]) -
 fn smoking(f: Option<&str>) -> Judgement {
     match f {
         Some("current") => j(Verdict::Abnormal, "current smoker: counsel"),
-        Some(s @ ("former" | "never")) => j(Verdict::Normal, s),
+        Some("former" | "never") => j(Verdict::Normal, "normal"),
         _ => j(Verdict::Uninterpretable, "smoking status not recognised"),
     }
 }
 
 fn support(f: Option<&str>) -> Judgement {
     match f {
-        Some(s @ ("offered" | "accepted" | "declined")) => {
-            j(Verdict::Normal, format!("support {s}"))
-        }
+        Some("offered" | "accepted" | "declined") => j(Verdict::Normal, "support recorded"),
         _ => j(Verdict::Uninterpretable, "support finding not recognised"),
     }
 }
@@ -181,9 +193,9 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
             match lab_high {
                 Some(h) => (
                     any_or_all([m.above(a, false), m.above(h, false)]),
-                    format!("positive above {a} or the lab's {h}"),
+                    rule!("positive above {a} or the lab's {h}"),
                 ),
-                None => (m.above(a, false), format!("positive above {a}")),
+                None => (m.above(a, false), rule!("positive above {a}")),
             }
         }
         Tsh => {
@@ -197,19 +209,19 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                 Some(low) => any_or_all([m.above(limit, false), m.below(low)]),
                 None => m.above(limit, false),
             };
-            (decision, format!("limit {limit} {unit}, {source}"))
+            (decision, rule!("limit {limit} {unit}, {source}"))
         }
         FreeT4 => {
             let (lo, hi) = (
                 lab_low.unwrap_or(t.free_t4_low_ng_per_dl),
                 lab_high.unwrap_or(t.free_t4_high_ng_per_dl),
             );
-            (outside(m, lo, hi), format!("reference {lo}–{hi} {unit}"))
+            (outside(m, lo, hi), rule!("reference {lo}–{hi} {unit}"))
         }
         TpoAntibodies => upper(m, lab_high.unwrap_or(t.tpo_upper_iu_per_ml), false, unit),
         Progesterone => {
             let lo = t.progesterone_low_ng_per_ml;
-            (m.below(lo), format!("mid-luteal limit {lo} {unit}"))
+            (m.below(lo), rule!("mid-luteal limit {lo} {unit}"))
         }
         Prolactin => upper(
             m,
@@ -222,17 +234,17 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
         SpermDnaFragmentation => upper(m, t.sperm_dna_fragmentation_upper_percent, false, unit),
         AlcoholUnitsPerWeek => upper(m, t.alcohol_upper_units_per_week, false, unit),
         CaffeineMgPerDay => upper(m, t.caffeine_upper_mg_per_day, false, unit),
-        Phq9Score => upper(m, t.phq9_at, true, "(refer)"),
-        Gad7Score => upper(m, t.gad7_at, true, "(refer)"),
+        Phq9Score => upper(m, t.phq9_at, true, "points: refer"),
+        Gad7Score => upper(m, t.gad7_at, true, "points: refer"),
         Bmi => {
             let high = m.above(t.bmi_high, t.bmi_high_inclusive);
             let sign = if t.bmi_high_inclusive { "≥" } else { ">" };
             match t.bmi_low {
                 Some(lo) => (
                     any_or_all([m.below(lo), high]),
-                    format!("counsel below {lo} or {sign} {}", t.bmi_high),
+                    rule!("counsel below {lo} or {sign} {}", t.bmi_high),
                 ),
-                None => (high, format!("counsel {sign} {}", t.bmi_high)),
+                None => (high, rule!("counsel {sign} {}", t.bmi_high)),
             }
         }
         _ => match (lab_low, lab_high) {
@@ -243,28 +255,26 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                     lo.unwrap_or(f64::NEG_INFINITY),
                     hi.unwrap_or(f64::INFINITY),
                 ),
-                "the lab's reference range".to_owned(),
+                rule!("the lab's reference range"),
             ),
         },
     };
-    match decision {
-        Some(true) => j(Verdict::Abnormal, format!("abnormal ({rule})")),
-        Some(false) => j(Verdict::Normal, format!("normal ({rule})")),
-        None => j(
-            Verdict::Uninterpretable,
-            format!("cannot be compared ({rule})"),
-        ),
-    }
+    let (verdict, word) = match decision {
+        Some(true) => (Verdict::Abnormal, "abnormal ("),
+        Some(false) => (Verdict::Normal, "normal ("),
+        None => (Verdict::Uninterpretable, "cannot be compared ("),
+    };
+    let mut why = rule;
+    why.insert_str(0, word);
+    why.push(')');
+    j(verdict, why)
 }
 
 fn upper(m: Measure, limit: f64, inclusive: bool, unit: &str) -> (Option<bool>, String) {
     let sign = if inclusive { "≥" } else { ">" };
-    (
-        m.above(limit, inclusive),
-        format!("abnormal {sign} {limit} {unit}")
-            .trim_end()
-            .to_owned(),
-    )
+    let mut rule = rule!("limit {sign} {limit} {unit}");
+    rule.truncate(rule.trim_end().len());
+    (m.above(limit, inclusive), rule)
 }
 
 fn outside(m: Measure, lo: f64, hi: f64) -> Option<bool> {
