@@ -3,7 +3,7 @@
 //! `Uninterpretable` (the item needs review), never silently normal. Pure: no actix, no diesel.
 
 use std::borrow::Cow;
-use std::fmt::Write;
+use std::fmt;
 
 use super::units::{canonical_unit, to_canonical, Measure};
 use crate::domain::catalogue::TestCode;
@@ -21,20 +21,113 @@ pub(crate) enum Verdict {
     NoResult,
 }
 
-/// A verdict and the words that justify it ("positive: above 40").
-pub(crate) type Judgement = (Verdict, Cow<'static, str>);
-
-fn j(v: Verdict, why: impl Into<Cow<'static, str>>) -> Judgement {
-    (v, why.into())
+/// The words that justify a verdict: fixed text, or a verdict word and the rule applied (kept as
+/// numbers and written straight into the reason).
+#[derive(Debug)]
+pub(crate) enum Why {
+    Text(Cow<'static, str>),
+    Judged(&'static str, Rule),
 }
 
-/// The rule applied, in words, with room for the verdict the caller puts in front of it.
-macro_rules! rule {
-    ($($t:tt)*) => {{
-        let mut s = String::with_capacity(96);
-        let _ = write!(s, $($t)*);
-        s
-    }};
+/// A threshold rule that was applied, with its numbers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rule {
+    /// Anticardiolipin: above the profile's limit or the lab's 99th percentile.
+    Positive {
+        limit: f64,
+        lab: Option<f64>,
+    },
+    Limit {
+        limit: f64,
+        unit: &'static str,
+        source: &'static str,
+    },
+    Reference {
+        lo: f64,
+        hi: f64,
+        unit: &'static str,
+    },
+    MidLuteal {
+        limit: f64,
+        unit: &'static str,
+    },
+    Upper {
+        limit: f64,
+        inclusive: bool,
+        unit: &'static str,
+    },
+    Bmi {
+        low: Option<f64>,
+        high: f64,
+        inclusive: bool,
+    },
+    LabRange,
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Text(t) => f.write_str(t),
+            Why::Judged(word, rule) => {
+                f.write_str(word)?;
+                f.write_str(" (")?;
+                rule.fmt(f)?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = |inclusive: bool| if inclusive { "≥" } else { ">" };
+        match *self {
+            Rule::Positive { limit, lab: None } => write!(f, "positive above {limit}"),
+            Rule::Positive {
+                limit,
+                lab: Some(h),
+            } => {
+                write!(f, "positive above {limit} or the lab's {h}")
+            }
+            Rule::Limit {
+                limit,
+                unit,
+                source,
+            } => write!(f, "limit {limit} {unit}, {source}"),
+            Rule::Reference { lo, hi, unit } => write!(f, "reference {lo}–{hi} {unit}"),
+            Rule::MidLuteal { limit, unit } => write!(f, "mid-luteal limit {limit} {unit}"),
+            Rule::Upper {
+                limit,
+                inclusive,
+                unit,
+            } => {
+                write!(f, "limit {} {limit}", sign(inclusive))?;
+                if !unit.is_empty() {
+                    write!(f, " {unit}")?;
+                }
+                Ok(())
+            }
+            Rule::Bmi {
+                low,
+                high,
+                inclusive,
+            } => {
+                f.write_str("counsel ")?;
+                if let Some(lo) = low {
+                    write!(f, "below {lo} or ")?;
+                }
+                write!(f, "{} {high}", sign(inclusive))
+            }
+            Rule::LabRange => f.write_str("the lab's reference range"),
+        }
+    }
+}
+
+/// A verdict and the words that justify it.
+pub(crate) type Judgement = (Verdict, Why);
+
+fn j(v: Verdict, why: impl Into<Cow<'static, str>>) -> Judgement {
+    (v, Why::Text(why.into()))
 }
 
 /// Interprets `v`, a final-like version of a `test` result.
@@ -193,9 +286,18 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
             match lab_high {
                 Some(h) => (
                     any_or_all([m.above(a, false), m.above(h, false)]),
-                    rule!("positive above {a} or the lab's {h}"),
+                    Rule::Positive {
+                        limit: a,
+                        lab: Some(h),
+                    },
                 ),
-                None => (m.above(a, false), rule!("positive above {a}")),
+                None => (
+                    m.above(a, false),
+                    Rule::Positive {
+                        limit: a,
+                        lab: None,
+                    },
+                ),
             }
         }
         Tsh => {
@@ -209,19 +311,26 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                 Some(low) => any_or_all([m.above(limit, false), m.below(low)]),
                 None => m.above(limit, false),
             };
-            (decision, rule!("limit {limit} {unit}, {source}"))
+            (
+                decision,
+                Rule::Limit {
+                    limit,
+                    unit,
+                    source,
+                },
+            )
         }
         FreeT4 => {
             let (lo, hi) = (
                 lab_low.unwrap_or(t.free_t4_low_ng_per_dl),
                 lab_high.unwrap_or(t.free_t4_high_ng_per_dl),
             );
-            (outside(m, lo, hi), rule!("reference {lo}–{hi} {unit}"))
+            (outside(m, lo, hi), Rule::Reference { lo, hi, unit })
         }
         TpoAntibodies => upper(m, lab_high.unwrap_or(t.tpo_upper_iu_per_ml), false, unit),
         Progesterone => {
             let lo = t.progesterone_low_ng_per_ml;
-            (m.below(lo), rule!("mid-luteal limit {lo} {unit}"))
+            (m.below(lo), Rule::MidLuteal { limit: lo, unit })
         }
         Prolactin => upper(
             m,
@@ -238,14 +347,18 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
         Gad7Score => upper(m, t.gad7_at, true, "points: refer"),
         Bmi => {
             let high = m.above(t.bmi_high, t.bmi_high_inclusive);
-            let sign = if t.bmi_high_inclusive { "≥" } else { ">" };
-            match t.bmi_low {
-                Some(lo) => (
-                    any_or_all([m.below(lo), high]),
-                    rule!("counsel below {lo} or {sign} {}", t.bmi_high),
-                ),
-                None => (high, rule!("counsel {sign} {}", t.bmi_high)),
-            }
+            let decision = match t.bmi_low {
+                Some(lo) => any_or_all([m.below(lo), high]),
+                None => high,
+            };
+            (
+                decision,
+                Rule::Bmi {
+                    low: t.bmi_low,
+                    high: t.bmi_high,
+                    inclusive: t.bmi_high_inclusive,
+                },
+            )
         }
         _ => match (lab_low, lab_high) {
             (None, None) => return j(Verdict::Uninterpretable, "no flag and no reference range"),
@@ -255,26 +368,27 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                     lo.unwrap_or(f64::NEG_INFINITY),
                     hi.unwrap_or(f64::INFINITY),
                 ),
-                rule!("the lab's reference range"),
+                Rule::LabRange,
             ),
         },
     };
     let (verdict, word) = match decision {
-        Some(true) => (Verdict::Abnormal, "abnormal ("),
-        Some(false) => (Verdict::Normal, "normal ("),
-        None => (Verdict::Uninterpretable, "cannot be compared ("),
+        Some(true) => (Verdict::Abnormal, "abnormal"),
+        Some(false) => (Verdict::Normal, "normal"),
+        None => (Verdict::Uninterpretable, "cannot be compared"),
     };
-    let mut why = rule;
-    why.insert_str(0, word);
-    why.push(')');
-    j(verdict, why)
+    (verdict, Why::Judged(word, rule))
 }
 
-fn upper(m: Measure, limit: f64, inclusive: bool, unit: &str) -> (Option<bool>, String) {
-    let sign = if inclusive { "≥" } else { ">" };
-    let mut rule = rule!("limit {sign} {limit} {unit}");
-    rule.truncate(rule.trim_end().len());
-    (m.above(limit, inclusive), rule)
+fn upper(m: Measure, limit: f64, inclusive: bool, unit: &'static str) -> (Option<bool>, Rule) {
+    (
+        m.above(limit, inclusive),
+        Rule::Upper {
+            limit,
+            inclusive,
+            unit,
+        },
+    )
 }
 
 fn outside(m: Measure, lo: f64, hi: f64) -> Option<bool> {

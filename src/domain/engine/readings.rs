@@ -3,12 +3,11 @@
 //! amended and corrected count, preliminary makes it pending, cancelled and entered-in-error do
 //! not count. Pure: no actix, no diesel.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use super::interpret::{interpret, Verdict};
+use super::interpret::{interpret, Verdict, Why};
 use crate::domain::ids::ResultId;
 use crate::domain::profile::{ComponentSpec, Thresholds};
 use crate::domain::result::{LabResult, Modality, ResultStatus, ResultVersion};
@@ -24,7 +23,7 @@ pub(crate) struct Reading<'a> {
     /// Completes its component: a result, by a modality the profile accepts for imaging.
     pub completes: bool,
     /// The words that justify the verdict ("abnormal (positive above 40)").
-    pub why: Cow<'static, str>,
+    pub why: Why,
 }
 
 /// Everything the results say about one component.
@@ -91,13 +90,44 @@ pub(crate) fn read<'a>(
     state
 }
 
+/// A date as `YYYY-MM-DD`, written without chrono's general formatter (it is the engine's most
+/// frequent piece of text).
+pub(crate) struct Ymd(pub NaiveDate);
+
+impl fmt::Display for Ymd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        if !(0..=9999).contains(&y) {
+            return write!(f, "{}", self.0);
+        }
+        let y = y as u32;
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let buf = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+    }
+}
+
 /// " on DATE", or " (no date)".
 pub(crate) struct On(pub Option<NaiveDate>);
 
 impl fmt::Display for On {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(d) => write!(f, " on {d}"),
+            Some(d) => {
+                f.write_str(" on ")?;
+                Ymd(d).fmt(f)
+            }
             None => f.write_str(" (no date)"),
         }
     }
@@ -109,23 +139,32 @@ impl fmt::Display for Reading<'_> {
         f.write_str(self.result.test.entry().title)?;
         let v = &self.version.value;
         if let Some(m) = self.version.modality {
-            write!(f, " by {}", m.as_str())?;
+            f.write_str(" by ")?;
+            f.write_str(m.as_str())?;
         }
         if let Some(q) = v.quantity {
             write!(f, " {q}")?;
             if let Some(u) = &v.unit {
-                write!(f, " {u}")?;
+                f.write_str(" ")?;
+                f.write_str(u)?;
             }
         } else if let Some(finding) = &v.finding {
             for word in finding.split('_') {
-                write!(f, " {word}")?;
+                f.write_str(" ")?;
+                f.write_str(word)?;
             }
             if let Some(t) = &v.text {
-                write!(f, " ({t})")?;
+                f.write_str(" (")?;
+                f.write_str(t)?;
+                f.write_str(")")?;
             }
         } else if let Some(t) = &v.text {
-            write!(f, " '{t}'")?;
+            f.write_str(" '")?;
+            f.write_str(t)?;
+            f.write_str("'")?;
         }
-        write!(f, "{}: {}", On(self.date), self.why)
+        On(self.date).fmt(f)?;
+        f.write_str(": ")?;
+        self.why.fmt(f)
     }
 }

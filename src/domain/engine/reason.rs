@@ -17,10 +17,14 @@ impl Reason {
     }
 
     pub(crate) fn part(&mut self, args: fmt::Arguments) {
+        self.separate();
+        let _ = self.0.write_fmt(args);
+    }
+
+    fn separate(&mut self) {
         if !self.0.is_empty() {
             self.0.push_str("; ");
         }
-        let _ = self.0.write_fmt(args);
     }
 
     /// Extends the last phrase ("not indicated: …").
@@ -71,7 +75,8 @@ impl Reason {
     /// Every counting result, then the results that do not count.
     pub(crate) fn readings(&mut self, states: &[ComponentState]) {
         for r in states.iter().flat_map(|s| &s.readings) {
-            self.part(format_args!("{r}"));
+            self.separate();
+            let _ = write!(self.0, "{r}");
         }
         for st in states {
             let title = st.spec.test.entry().title;
