@@ -89,7 +89,7 @@ impl Reason {
     /// The missing components: absent ones (only said when the item is due) and awaited ones.
     pub(crate) fn missing(&mut self, missing: &[(String, bool)], active: bool) {
         for (pending, lead) in [(false, "no result yet for "), (true, "awaiting ")] {
-            if pending == false && !active {
+            if !pending && !active {
                 continue;
             }
             let mut names = missing
