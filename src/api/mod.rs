@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod lab;
 pub mod pagination;
 pub mod patients;
 pub mod pregnancies;
@@ -44,5 +45,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(clinic::get_clinic)
         .service(clinic::update_clinic)
         .service(code_maps::list_code_maps)
-        .service(code_maps::create_code_map);
+        .service(code_maps::create_code_map)
+        .service(lab::post_lab_results)
+        .service(lab::post_fhir_observation)
+        .service(lab::post_fhir_bundle)
+        .service(lab::post_hl7_message);
 }

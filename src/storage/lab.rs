@@ -165,3 +165,26 @@ pub fn store_by_accession(
     }
     Err(diesel::result::Error::RollbackTransaction)
 }
+
+/// Gives a claimed key back (the message was rejected): a corrected retry under the same key is
+/// then processed instead of replaying the rejection.
+pub fn release_key(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    diesel::update(lab_messages::table.find(id))
+        .set(lab_messages::message_key.eq(None::<String>))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The message log of a clinic, newest first (for tests and support).
+pub fn list(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<LabMessageRow>> {
+    lab_messages::table
+        .filter(lab_messages::clinic_id.eq(clinic_id))
+        .order((lab_messages::received_at.desc(), lab_messages::id.desc()))
+        .limit(limit)
+        .select(LabMessageRow::as_select())
+        .load(conn)
+}
