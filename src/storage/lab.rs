@@ -109,10 +109,24 @@ pub fn store_by_accession(
     mut version: ResultVersionRow,
 ) -> QueryResult<Stored> {
     let accession = new.accession.as_deref().unwrap_or_default();
-    super::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .execute(c))?;
+    let inserted: Option<String> =
+        super::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(results::id)
+            .get_result(c)
+            .optional())?;
+    if inserted.is_some() {
+        // The common case, a new accession: no need to read back what we just wrote.
+        version.result_id = new.id.clone();
+        version.version = 1;
+        diesel::insert_into(result_versions::table)
+            .values(&version)
+            .execute(conn)?;
+        return Ok(Stored::Created {
+            result_id: new.id.clone(),
+        });
+    }
     let existing: ResultRow = results::table
         .filter(results::clinic_id.eq(&new.clinic_id))
         .filter(results::source.eq(&new.source))
