@@ -53,6 +53,7 @@ pub fn render() -> String {
     // Touch the lazily registered families so they show even before the first request.
     LazyLock::force(&REQUESTS);
     LazyLock::force(&LATENCY);
+    LazyLock::force(&INGESTED);
     let mut out = Vec::new();
     let _ = prometheus::TextEncoder::new().encode(&REGISTRY.gather(), &mut out);
     String::from_utf8(out).unwrap_or_default()
@@ -79,4 +80,27 @@ pub fn observe_pool(connections: u32, idle: u32) {
     POOL.with_label_values(&["idle"]).set(i64::from(idle));
     POOL.with_label_values(&["in_use"])
         .set(i64::from(connections.saturating_sub(idle)));
+}
+
+static INGESTED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "rpl_ingested_results_total",
+            "Lab results received, by feed (json, fhir, hl7v2) and outcome (created, versioned, \
+             unchanged, unmapped, rejected)",
+        ),
+        &["feed", "outcome"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
+/// Counts `n` lab results of `feed` with `outcome` (after their transaction committed).
+pub fn count_ingested(feed: &str, outcome: &str, n: u64) {
+    if n > 0 {
+        INGESTED.with_label_values(&[feed, outcome]).inc_by(n);
+    }
 }

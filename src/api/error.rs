@@ -46,6 +46,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("this Idempotency-Key was used before with a different request body")]
+    IdempotencyKeyReused,
     #[error("the database is unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -74,6 +76,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -91,8 +94,26 @@ impl ApiError {
             ApiError::Conflict(_) => "Conflict",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
+            ApiError::IdempotencyKeyReused => "Idempotency-Key reused",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal server error",
+        }
+    }
+
+    /// The problem details this error answers with (also stored by the lab feeds, which replay
+    /// responses byte for byte).
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        Problem {
+            type_: format!("https://rpl-workup.dev/problems/{}", self.code()),
+            title: self.title().to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().to_owned(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -131,7 +152,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MalformedBody(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -152,17 +175,7 @@ impl ResponseError for ApiError {
             }
             _ => tracing::debug!(code = self.code(), "request rejected"),
         }
-        let problem = Problem {
-            type_: format!("https://rpl-workup.dev/problems/{}", self.code()),
-            title: self.title().to_owned(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            code: self.code().to_owned(),
-            errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-        };
+        let problem = self.problem();
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod lab;
 pub mod pagination;
 pub mod patients;
 pub mod pregnancies;
@@ -55,5 +56,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reviews::withdraw_early_workup)
         .service(profiles::list_profile_catalogue)
         .service(profiles::get_profile)
-        .service(profiles::create_profile);
+        .service(profiles::create_profile)
+        .service(lab::post_lab_results)
+        .service(lab::post_fhir_observation)
+        .service(lab::post_fhir_bundle)
+        .service(lab::post_hl7_message);
 }

@@ -109,10 +109,24 @@ pub fn store_by_accession(
     mut version: ResultVersionRow,
 ) -> QueryResult<Stored> {
     let accession = new.accession.as_deref().unwrap_or_default();
-    super::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .execute(c))?;
+    let inserted: Option<String> =
+        super::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(results::id)
+            .get_result(c)
+            .optional())?;
+    if inserted.is_some() {
+        // The common case, a new accession: no need to read back what we just wrote.
+        version.result_id = new.id.clone();
+        version.version = 1;
+        diesel::insert_into(result_versions::table)
+            .values(&version)
+            .execute(conn)?;
+        return Ok(Stored::Created {
+            result_id: new.id.clone(),
+        });
+    }
     let existing: ResultRow = results::table
         .filter(results::clinic_id.eq(&new.clinic_id))
         .filter(results::source.eq(&new.source))
@@ -164,4 +178,27 @@ pub fn store_by_accession(
         }
     }
     Err(diesel::result::Error::RollbackTransaction)
+}
+
+/// Gives a claimed key back (the message was rejected): a corrected retry under the same key is
+/// then processed instead of replaying the rejection.
+pub fn release_key(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    diesel::update(lab_messages::table.find(id))
+        .set(lab_messages::message_key.eq(None::<String>))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The message log of a clinic, newest first (for tests and support).
+pub fn list(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<LabMessageRow>> {
+    lab_messages::table
+        .filter(lab_messages::clinic_id.eq(clinic_id))
+        .order((lab_messages::received_at.desc(), lab_messages::id.desc()))
+        .limit(limit)
+        .select(LabMessageRow::as_select())
+        .load(conn)
 }

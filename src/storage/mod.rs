@@ -158,6 +158,8 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<(), String> {
     }
 }
 
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// One write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock up front:
 /// a deferred transaction that reads and then writes fails with SQLITE_BUSY when another writer
 /// committed in between, and the busy timeout cannot help it.
@@ -169,6 +171,12 @@ where
     if !matches!(conn, AnyConnection::Sqlite(_)) {
         return conn.transaction(f);
     }
+    // SQLite has one writer at a time. Queue this process's writers here rather than in SQLite's
+    // busy handler, which sleeps in growing steps and turns contention into seconds of latency;
+    // the busy timeout still arbitrates between processes.
+    let _writer = SQLITE_WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let AnyConnection::Sqlite(c) = conn {
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     }

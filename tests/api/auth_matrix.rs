@@ -252,3 +252,74 @@ async fn a_token_with_no_known_role_may_do_nothing() {
     let res = app.get("/v1/patients", &token).await;
     assert_problem(&res, 403, "forbidden");
 }
+
+/// The lab feeds: (path, content type, body).
+fn lab_endpoints() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        (
+            "/v1/lab/results",
+            "application/json",
+            br#"{"mrn": "MRN-1", "results": []}"#.to_vec(),
+        ),
+        (
+            "/fhir/r4/Observation",
+            "application/fhir+json",
+            br#"{"resourceType": "Observation"}"#.to_vec(),
+        ),
+        (
+            "/fhir/r4",
+            "application/fhir+json",
+            br#"{"resourceType": "Bundle", "type": "batch"}"#.to_vec(),
+        ),
+        (
+            "/hl7/v2",
+            "x-application/hl7-v2+er7",
+            b"MSH|^~\\&|".to_vec(),
+        ),
+    ]
+}
+
+#[actix_web::test]
+async fn only_a_lab_token_may_post_to_the_lab_feeds_and_each_refuses_in_its_own_format() {
+    let app = spawn_app().await;
+    for role in [Role::Clinician, Role::Admin] {
+        for (path, ct, body) in lab_endpoints() {
+            let res = app
+                .send(
+                    "POST",
+                    path,
+                    Some(&app.token(role, CLINIC_A)),
+                    Some(ct),
+                    Some(body),
+                    &[],
+                )
+                .await;
+            assert_eq!(res.status, 403, "{role:?} {path}: {}", res.text());
+            match path {
+                "/v1/lab/results" => {
+                    assert_problem(&res, 403, "forbidden");
+                }
+                "/hl7/v2" => assert!(res.text().contains("MSA|AR"), "{}", res.text()),
+                _ => assert_eq!(res.json()["resourceType"], "OperationOutcome"),
+            }
+        }
+    }
+    for (path, ct, body) in lab_endpoints() {
+        let res = app
+            .send("POST", path, None, Some(ct), Some(body.clone()), &[])
+            .await;
+        assert_eq!(res.status, 401, "{path}");
+        assert!(res
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer"));
+        let res = app
+            .send("POST", path, Some(&app.lab()), Some(ct), Some(body), &[])
+            .await;
+        assert!(
+            res.status != 401 && res.status != 403,
+            "{path}: {}",
+            res.status
+        );
+    }
+}

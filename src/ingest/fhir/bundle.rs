@@ -177,6 +177,11 @@ impl EntryResponse {
     pub fn unchanged(location: impl Into<String>, warnings: &[FeedProblem]) -> Self {
         Self::with("200 OK", Some(location.into()), warnings)
     }
+    /// Accepted but not a catalogue test (an unmapped code): `200 OK`, kept in the message log,
+    /// with the warnings saying so and no location (no result was made).
+    pub fn unmapped(warnings: &[FeedProblem]) -> Self {
+        Self::with("200 OK", None, warnings)
+    }
     /// Refused (a parse problem, an unknown MRN): `422 Unprocessable Entity` with the outcome.
     pub fn rejected(problems: &[FeedProblem]) -> Self {
         EntryResponse {

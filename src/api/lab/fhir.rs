@@ -1,0 +1,378 @@
+//! `POST /fhir/r4/Observation` and `POST /fhir/r4` (a `transaction` or `batch` Bundle of
+//! Observations). Every error, authentication and size included, is a FHIR `OperationOutcome`
+//! (`application/fhir+json`), never problem+json.
+//!
+//! Statuses: a new result or version 201 (Observation) / `201 Created` (entry); a retry of a stored
+//! version 200 / `200 OK`; an unmapped code 200 with a warning (kept in the message log only);
+//! not JSON or not the right resource 400; invalid content or an unknown MRN 422 (a transaction
+//! with any failed entry is refused whole with every problem listed; a batch answers per entry).
+
+use actix_web::http::header;
+use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+
+use super::log::{idempotency_key, Claim, MessageKey, Received, Reply};
+use super::session::{detail, ItemOutcome, Locator, Session, Tally};
+use super::{media_type, require_lab};
+use crate::api::error::ApiError;
+use crate::api::extract::{read_body, BodyLimits, RequestId};
+use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
+use crate::auth::Caller;
+use crate::ingest::fhir::{
+    parse_bundle, parse_observation, response_bundle, BundleKind, EntryResponse, OperationOutcome,
+    OutcomeIssue,
+};
+use crate::ingest::{FeedProblem, IncomingResult};
+use crate::storage::patients::PatientRow;
+use crate::storage::AnyConnection;
+
+const FHIR_JSON: &str = "application/fhir+json";
+
+/// An API-level failure (authentication, role, size, media type, database) as an OperationOutcome
+/// with the same HTTP status.
+pub fn fhir_error(e: &ApiError) -> HttpResponse {
+    let status = e.status_code();
+    let code = match status.as_u16() {
+        401 => "login",
+        403 => "forbidden",
+        413 => "too-costly",
+        415 => "not-supported",
+        422 => "conflict",
+        503 => "transient",
+        400 => "invalid",
+        _ => "exception",
+    };
+    if status.is_server_error() {
+        // Logs the cause; the body below says nothing about internals.
+        let _ = e.error_response();
+    }
+    let outcome = OperationOutcome {
+        resource_type: "OperationOutcome".to_owned(),
+        issue: vec![OutcomeIssue {
+            severity: if status.is_server_error() {
+                "fatal"
+            } else {
+                "error"
+            }
+            .to_owned(),
+            code: code.to_owned(),
+            diagnostics: Some(e.problem().detail),
+            expression: Vec::new(),
+        }],
+    };
+    let mut response = HttpResponse::build(status);
+    response.content_type(FHIR_JSON);
+    if status.as_u16() == 401 {
+        response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"rpl-workup\""));
+    }
+    response.json(outcome)
+}
+
+fn outcome_reply(status: u16, problems: &[FeedProblem]) -> Reply {
+    Reply::json(
+        status,
+        FHIR_JSON,
+        &OperationOutcome::from_problems(problems),
+    )
+}
+
+/// 400 when the body is not the right JSON resource at all, else 422.
+fn refusal_status(outcome: &OperationOutcome) -> u16 {
+    let unreadable = outcome
+        .issue
+        .iter()
+        .any(|i| i.code == "structure" || (i.code == "not-supported" && i.expression.len() <= 1));
+    if unreadable && outcome.issue.len() == 1 {
+        400
+    } else {
+        422
+    }
+}
+
+/// Checks shared by both endpoints before the body is read.
+async fn admit(
+    caller: Result<Caller, ApiError>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<(Caller, Option<MessageKey>, web::Bytes), ApiError> {
+    let caller = caller?;
+    require_lab(&caller)?;
+    let media = media_type(req);
+    if media != FHIR_JSON && media != "application/json" {
+        return Err(ApiError::UnsupportedMediaType(
+            "send Content-Type: application/fhir+json (or application/json)".to_owned(),
+        ));
+    }
+    let key = idempotency_key(req.headers()).map_err(ApiError::BadRequest)?;
+    let mut payload = payload.into_inner();
+    let bytes = read_body(req, &mut payload, limit).await?;
+    Ok((caller, key, bytes))
+}
+
+type Processed = (Reply, &'static str, serde_json::Value);
+
+/// Runs one FHIR request in its transaction: claim, process, log.
+async fn run(
+    state: &AppState,
+    caller: Caller,
+    request_id: RequestId,
+    content_type: String,
+    key: Option<MessageKey>,
+    bytes: web::Bytes,
+    process: fn(&mut AnyConnection, &mut Session, &[u8]) -> Result<Processed, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
+        let mut received = Received::new("fhir", caller, &content_type, &bytes);
+        match received.claim(conn, key)? {
+            Claim::Replay(reply) => return Ok(((reply, true, Tally::default()), Vec::new())),
+            Claim::KeyReused => {
+                let reply = Reply::json(
+                    422,
+                    FHIR_JSON,
+                    &OperationOutcome {
+                        resource_type: "OperationOutcome".to_owned(),
+                        issue: vec![OutcomeIssue {
+                            severity: "error".to_owned(),
+                            code: "conflict".to_owned(),
+                            diagnostics: Some(ApiError::IdempotencyKeyReused.to_string()),
+                            expression: Vec::new(),
+                        }],
+                    },
+                );
+                let why = json!({"problems": ["Idempotency-Key reused with another body"]});
+                received.finish(conn, "rejected", &why, &reply)?;
+                return Ok(((reply, false, Tally::default()), Vec::new()));
+            }
+            Claim::Fresh => {}
+        }
+        let mut session = Session::open(conn, caller)?;
+        let (reply, outcome, detail) = process(conn, &mut session, &bytes)?;
+        received.finish(conn, outcome, &detail, &reply)?;
+        Ok(((reply, false, session.tally), session.accesses))
+    })
+    .await?;
+    tally.publish("fhir");
+    Ok(reply.to_http(replayed))
+}
+
+fn locator(base: &str) -> Locator {
+    Locator {
+        mrn: format!("{base}.subject.identifier"),
+        collected: format!("{base}.effective"),
+        subject: format!("{base}.extension"),
+    }
+}
+
+/// Create one Observation (lab role).
+///
+/// The patient is `subject.identifier.value` = MRN (its `system` must be the clinic's
+/// `mrn_system` when one is configured); the accession is the first `identifier` (`system|value`).
+/// A retry of a stored version answers 200 with the same `Location`; `Idempotency-Key` replays
+/// the first response.
+#[utoipa::path(
+    tag = "lab",
+    request_body(content = serde_json::Value, content_type = "application/fhir+json", description = "A FHIR R4 Observation"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry")),
+    responses(
+        (status = 201, description = "Stored (a new result or version); `Location: Observation/{id}/_history/{version}`; an OperationOutcome with any warnings", content_type = "application/fhir+json"),
+        (status = 200, description = "Already stored (a retry), or stored unmapped (warning)", content_type = "application/fhir+json"),
+        (status = 400, description = "Not JSON, or not an Observation", content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 403, description = "Not a lab token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 413, description = "Body over the JSON limit (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 415, description = "Not application/fhir+json or application/json", content_type = "application/fhir+json"),
+        (status = 422, description = "Invalid Observation or unknown MRN: nothing stored (OperationOutcome with the path)", content_type = "application/fhir+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/fhir/r4/Observation")]
+pub async fn post_fhir_observation(
+    state: web::Data<AppState>,
+    limits: web::Data<BodyLimits>,
+    caller: Result<Caller, ApiError>,
+    request_id: RequestId,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let outcome = async {
+        let (caller, key, bytes) = admit(caller, &req, payload, limits.json).await?;
+        let ct = media_type(&req);
+        run(&state, caller, request_id, ct, key, bytes, observation).await
+    }
+    .await;
+    outcome.unwrap_or_else(|e| fhir_error(&e))
+}
+
+fn observation(
+    conn: &mut AnyConnection,
+    session: &mut Session,
+    bytes: &[u8],
+) -> Result<Processed, ApiError> {
+    let parsed = match parse_observation(bytes, &|s, c| session.resolve(s, c)) {
+        Ok(p) => p,
+        Err(outcome) => {
+            session.reject(1);
+            let status = refusal_status(&outcome);
+            let why = json!({"problems": outcome.issue});
+            return Ok((Reply::json(status, FHIR_JSON, &outcome), "rejected", why));
+        }
+    };
+    let r = &parsed.result;
+    let patient = match session.check(conn, r, &locator("Observation"), true)? {
+        Ok(p) => p,
+        Err(problems) => {
+            session.reject(1);
+            let why = detail(
+                &[(r, &ItemOutcome::Rejected(problems.clone()))],
+                &[],
+                &session.tally,
+            );
+            return Ok((outcome_reply(422, &problems), "rejected", why));
+        }
+    };
+    let outcome = session.store(conn, &patient, r)?;
+    let body = OperationOutcome::from_problems(&parsed.warnings);
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    let why = detail(&[(r, &outcome)], &parsed.warnings, &session.tally);
+    let reply = match outcome.stored() {
+        Some((id, version)) => {
+            let status = if outcome.wrote() { 201 } else { 200 };
+            // The location travels in the body's envelope: replays must carry it too.
+            Reply::new(status, FHIR_JSON, body).with_location(id, version)
+        }
+        None => Reply::new(200, FHIR_JSON, body),
+    };
+    Ok((reply, "accepted", why))
+}
+
+/// Post a `transaction` (all or nothing) or `batch` (per entry) Bundle of Observations (lab role).
+///
+/// Each entry is `request: {method: POST, url: Observation}`. A transaction with any failed entry
+/// is refused whole (422, every problem listed with its `Bundle.entry[i]` path, nothing stored); a
+/// batch answers each entry (`201 Created`, `200 OK` for a retry or an unmapped code,
+/// `422 Unprocessable Entity` with an OperationOutcome).
+#[utoipa::path(
+    tag = "lab",
+    request_body(content = serde_json::Value, content_type = "application/fhir+json", description = "A FHIR R4 Bundle of type transaction or batch"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry")),
+    responses(
+        (status = 200, description = "A transaction-response or batch-response Bundle", content_type = "application/fhir+json"),
+        (status = 400, description = "Not JSON, not a Bundle, or not a transaction/batch", content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 403, description = "Not a lab token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 413, description = "Body over the bulk limit (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 415, description = "Not application/fhir+json or application/json", content_type = "application/fhir+json"),
+        (status = 422, description = "A transaction with a failed entry: nothing stored", content_type = "application/fhir+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/fhir/r4")]
+pub async fn post_fhir_bundle(
+    state: web::Data<AppState>,
+    limits: web::Data<BodyLimits>,
+    caller: Result<Caller, ApiError>,
+    request_id: RequestId,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let outcome = async {
+        let (caller, key, bytes) = admit(caller, &req, payload, limits.bulk).await?;
+        let ct = media_type(&req);
+        run(&state, caller, request_id, ct, key, bytes, bundle).await
+    }
+    .await;
+    outcome.unwrap_or_else(|e| fhir_error(&e))
+}
+
+/// An entry after the checks: its result, warnings and patient, or its problems.
+type Checked = Result<(IncomingResult, Vec<FeedProblem>, PatientRow), Vec<FeedProblem>>;
+
+fn bundle(
+    conn: &mut AnyConnection,
+    session: &mut Session,
+    bytes: &[u8],
+) -> Result<Processed, ApiError> {
+    let parsed = match parse_bundle(bytes, &|s, c| session.resolve(s, c)) {
+        Ok(b) => b,
+        Err(outcome) => {
+            let status = refusal_status(&outcome);
+            let why = json!({"problems": outcome.issue});
+            return Ok((Reply::json(status, FHIR_JSON, &outcome), "rejected", why));
+        }
+    };
+    // Check every entry first (parse problems, MRNs, dates), then store what may be stored.
+    let mut checked: Vec<Checked> = Vec::with_capacity(parsed.entries.len());
+    for entry in &parsed.entries {
+        let base = format!("Bundle.entry[{}].resource", entry.index);
+        checked.push(match &entry.outcome {
+            Err(problems) => Err(problems.clone()),
+            Ok(obs) => match session.check(conn, &obs.result, &locator(&base), true)? {
+                Ok(patient) => Ok((obs.result.clone(), obs.warnings.clone(), patient)),
+                Err(problems) => Err(problems),
+            },
+        });
+    }
+    let failed: Vec<FeedProblem> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().err())
+        .flatten()
+        .filter(|p| p.is_error())
+        .cloned()
+        .collect();
+    if parsed.kind == BundleKind::Transaction && !failed.is_empty() {
+        session.reject(parsed.entries.len());
+        let why = json!({"problems": failed, "entries": parsed.entries.len()});
+        return Ok((outcome_reply(422, &failed), "rejected", why));
+    }
+    // Store in (accession, test) order so concurrent Bundles sharing accessions cannot deadlock.
+    let mut order: Vec<usize> = (0..checked.len()).collect();
+    order.sort_by_key(|&i| match &checked[i] {
+        Ok((r, _, _)) => (0, r.accession.clone(), r.test.map(|t| t.as_str())),
+        Err(_) => (1, String::new(), None),
+    });
+    let mut outcomes: Vec<ItemOutcome> = vec![ItemOutcome::Unmapped; checked.len()];
+    for i in order {
+        outcomes[i] = match &checked[i] {
+            Ok((r, _, patient)) => session.store(conn, patient, r)?,
+            Err(problems) => {
+                session.reject(1);
+                ItemOutcome::Rejected(problems.clone())
+            }
+        };
+    }
+    let responses = checked
+        .iter()
+        .zip(&outcomes)
+        .map(|(c, o)| match (c, o) {
+            (Ok((_, warnings, _)), ItemOutcome::Stored { .. }) => {
+                let (id, version) = o.stored().unwrap_or_default();
+                let location = format!("Observation/{id}/_history/{version}");
+                if o.wrote() {
+                    EntryResponse::created(location, warnings)
+                } else {
+                    EntryResponse::unchanged(location, warnings)
+                }
+            }
+            (Ok((_, warnings, _)), _) => EntryResponse::unmapped(warnings),
+            (Err(problems), _) => EntryResponse::rejected(problems),
+        })
+        .collect();
+    let stored_any = outcomes
+        .iter()
+        .any(|o| !matches!(o, ItemOutcome::Rejected(_)));
+    let outcome = match (stored_any, failed.is_empty()) {
+        (_, true) => "accepted",
+        (true, false) => "partial",
+        (false, false) => "rejected",
+    };
+    let results: Vec<(&IncomingResult, &ItemOutcome)> = checked
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(c, o)| c.as_ref().ok().map(|(r, _, _)| (r, o)))
+        .collect();
+    let why = detail(&results, &failed, &session.tally);
+    let body = response_bundle(parsed.kind, responses);
+    Ok((Reply::json(200, FHIR_JSON, &body), outcome, why))
+}

@@ -1,0 +1,243 @@
+//! `POST /hl7/v2`: one HL7 v2.5.1 `ORU^R01` message, answered with an `ACK`.
+//!
+//! HTTP status: 200 for every ACK the message itself earns (`AA`, `AE`, `AR`), as HL7 over HTTP
+//! usually does — the ACK code is the answer. Failures before the message is read still answer
+//! with an `AR` ACK, under the HTTP status that says why: 401 (token), 403 (not a lab token),
+//! 413 (over the bulk limit), 415 (media type), 503/500 (our side). Garbage is an `AR`, never 5xx.
+//!
+//! The message is one unit: an unknown MRN or any content error is an `AE` and nothing is stored
+//! but the message log entry. A retry of an accepted message (same MSH-3, MSH-4, MSH-10, or the
+//! same `Idempotency-Key`) gets the stored ACK again.
+
+use actix_web::http::header;
+use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
+use chrono::Utc;
+use serde_json::json;
+
+use super::json::store_sorted;
+use super::log::{idempotency_key, Claim, MessageKey, Received, Reply};
+use super::session::{detail, ItemOutcome, Locator, Session, Tally};
+use super::{media_type, require_lab};
+use crate::api::error::ApiError;
+use crate::api::extract::{read_body, BodyLimits, RequestId};
+use crate::api::state::AppState;
+use crate::api::unit_of_work::audited;
+use crate::auth::Caller;
+use crate::ingest::hl7v2::{build_ack, parse_oru, AckCode};
+use crate::ingest::{FeedProblem, ProblemKind};
+use crate::storage::AnyConnection;
+
+/// Media types taken (and echoed on the reply).
+const HL7_TYPES: [&str; 3] = [
+    "x-application/hl7-v2+er7",
+    "text/plain",
+    "application/hl7-v2",
+];
+
+/// A fresh control id for an ACK (MSH-10, at most 20 characters).
+fn ack_control_id() -> String {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    id[id.len() - 20..].to_owned()
+}
+
+/// An `AR` ACK that echoes no message (it could not be read), with one ERR.
+fn reject_ack(kind: ProblemKind, message: &str) -> String {
+    let problem = FeedProblem::error(kind, "", message);
+    build_ack(
+        None,
+        AckCode::Reject,
+        &[problem],
+        &ack_control_id(),
+        Utc::now(),
+    )
+}
+
+/// An API-level failure as an `AR` ACK under the same HTTP status.
+pub fn hl7_error(e: &ApiError, content_type: &str) -> HttpResponse {
+    let status = e.status_code();
+    if status.is_server_error() {
+        let _ = e.error_response(); // logs the cause
+    }
+    let kind = match status.as_u16() {
+        413 | 415 | 422 => ProblemKind::NotSupported,
+        400 => ProblemKind::Structure,
+        _ => ProblemKind::Required,
+    };
+    let mut response = HttpResponse::build(status);
+    response.content_type(content_type);
+    if status.as_u16() == 401 {
+        response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"rpl-workup\""));
+    }
+    response.body(reject_ack(kind, &e.problem().detail))
+}
+
+/// Post an HL7 v2 ORU^R01 message (lab role); the answer is an ACK.
+///
+/// `AA` accepted (unmapped codes as `ERR` severity `W`), `AE` content errors or unknown MRN
+/// (nothing stored; ERR-2 locates the problem, e.g. `PID^1^3`), `AR` not an acceptable message.
+/// MSA-2 echoes MSH-10. HTTP 200 for all three; see the module docs for the other statuses.
+#[utoipa::path(
+    tag = "lab",
+    request_body(content = String, content_type = "x-application/hl7-v2+er7", description = "One ORU^R01 message (also text/plain)"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first ACK to a retry (MSH-3|MSH-4|MSH-10 does so too)")),
+    responses(
+        (status = 200, description = "An ACK: AA, AE or AR", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 401, description = "No or bad token (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 403, description = "Not a lab token (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 413, description = "Over the bulk limit (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 415, description = "Not an HL7 media type (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/hl7/v2")]
+pub async fn post_hl7_message(
+    state: web::Data<AppState>,
+    limits: web::Data<BodyLimits>,
+    caller: Result<Caller, ApiError>,
+    request_id: RequestId,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let media = media_type(&req);
+    let reply_type = if HL7_TYPES.contains(&media.as_str()) {
+        media.clone()
+    } else {
+        HL7_TYPES[0].to_owned()
+    };
+    let outcome = async {
+        let caller = caller?;
+        require_lab(&caller)?;
+        if !HL7_TYPES.contains(&media.as_str()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "send Content-Type: x-application/hl7-v2+er7 or text/plain".to_owned(),
+            ));
+        }
+        let key = idempotency_key(req.headers()).map_err(ApiError::BadRequest)?;
+        let mut payload = payload.into_inner();
+        let bytes = read_body(&req, &mut payload, limits.bulk).await?;
+        let reply_type = reply_type.clone();
+        let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
+            let mut received = Received::new("hl7v2", caller, &media, &bytes);
+            let mut session = Session::open(conn, caller)?;
+            let (reply, outcome, detail) =
+                process(conn, &mut session, &mut received, key, &bytes, &reply_type)?;
+            if let Some(reply) = reply.replayed {
+                return Ok(((reply, true, Tally::default()), Vec::new()));
+            }
+            received.finish(conn, outcome, &detail, &reply.fresh)?;
+            Ok(((reply.fresh, false, session.tally), session.accesses))
+        })
+        .await?;
+        tally.publish("hl7v2");
+        Ok(reply.to_http(replayed))
+    }
+    .await;
+    outcome.unwrap_or_else(|e| hl7_error(&e, &reply_type))
+}
+
+struct Answer {
+    fresh: Reply,
+    replayed: Option<Reply>,
+}
+
+fn answer(reply_type: &str, ack: String) -> Answer {
+    Answer {
+        fresh: Reply::new(200, reply_type, ack),
+        replayed: None,
+    }
+}
+
+fn process(
+    conn: &mut AnyConnection,
+    session: &mut Session,
+    received: &mut Received,
+    key: Option<MessageKey>,
+    bytes: &[u8],
+    reply_type: &str,
+) -> Result<(Answer, &'static str, serde_json::Value), ApiError> {
+    let now = Utc::now();
+    let parsed = parse_oru(bytes, &|s, c| session.resolve(s, c));
+    let header_key = match &parsed {
+        Ok(m) => Some(m.header.key()),
+        Err(_) => None,
+    };
+    let key = key.or(header_key.map(|k| {
+        MessageKey::Message(format!(
+            "{}|{}|{}",
+            k.sending_application, k.sending_facility, k.control_id
+        ))
+    }));
+    match received.claim(conn, key)? {
+        Claim::Replay(reply) => {
+            let mut a = answer(reply_type, String::new());
+            a.replayed = Some(reply);
+            return Ok((a, "replayed", json!({})));
+        }
+        Claim::KeyReused => {
+            let ack = reject_ack(
+                ProblemKind::NotSupported,
+                "Idempotency-Key reused with another message",
+            );
+            let why = json!({"problems": ["Idempotency-Key reused with another body"]});
+            return Ok((answer(reply_type, ack), "rejected", why));
+        }
+        Claim::Fresh => {}
+    }
+    let message = match parsed {
+        Ok(m) => m,
+        Err(rejection) => {
+            let why = json!({"ack": rejection.code.as_str(), "problems": rejection.problems});
+            let ack = rejection.ack(&ack_control_id(), now);
+            return Ok((answer(reply_type, ack), "rejected", why));
+        }
+    };
+    let mut problems = Vec::new();
+    let mut patients = Vec::with_capacity(message.results.len());
+    for r in &message.results {
+        let at = Locator {
+            mrn: message
+                .patients
+                .iter()
+                .find(|p| p.mrn == r.mrn)
+                .map_or_else(|| "PID^1^3".to_owned(), |p| p.location.clone()),
+            collected: "OBX^1^14".to_owned(),
+            subject: "OBX^1^3".to_owned(),
+        };
+        match session.check(conn, r, &at, false)? {
+            Ok(p) => patients.push(p),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    problems.dedup();
+    if !problems.is_empty() {
+        session.reject(message.results.len());
+        let ack = build_ack(
+            Some(&message.header),
+            AckCode::Error,
+            &problems,
+            &ack_control_id(),
+            now,
+        );
+        let why = json!({"ack": "AE", "problems": problems});
+        return Ok((answer(reply_type, ack), "rejected", why));
+    }
+    // Results of one patient at a time, each patient's in (accession, test) order.
+    let mut outcomes: Vec<ItemOutcome> = vec![ItemOutcome::Unmapped; message.results.len()];
+    let mut mrns: Vec<&str> = message.results.iter().map(|r| r.mrn.as_str()).collect();
+    mrns.sort_unstable();
+    mrns.dedup();
+    for mrn in mrns {
+        let idx: Vec<usize> = (0..message.results.len())
+            .filter(|&i| message.results[i].mrn == mrn)
+            .collect();
+        let batch: Vec<_> = idx.iter().map(|&i| message.results[i].clone()).collect();
+        let stored = store_sorted(conn, session, &patients[idx[0]], &batch)?;
+        for (i, o) in idx.into_iter().zip(stored) {
+            outcomes[i] = o;
+        }
+    }
+    let pairs: Vec<_> = message.results.iter().zip(outcomes.iter()).collect();
+    let why = detail(&pairs, &message.warnings, &session.tally);
+    let ack = message.ack(&ack_control_id(), now);
+    Ok((answer(reply_type, ack), "accepted", why))
+}
