@@ -12,6 +12,7 @@ mod lab_fhir;
 mod lab_hl7;
 mod lab_json;
 mod lab_support;
+mod lab_to_checklist;
 mod operations;
 mod patients;
 mod results;
