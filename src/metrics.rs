@@ -80,3 +80,23 @@ pub fn observe_pool(connections: u32, idle: u32) {
     POOL.with_label_values(&["in_use"])
         .set(i64::from(connections.saturating_sub(idle)));
 }
+
+static WORKLIST_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "rpl_worklist_refreshes_total",
+            "Worklist summaries re-evaluated, by reason (write, clinic, time, seed)",
+        ),
+        &["reason"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
+/// One worklist summary re-evaluated.
+pub fn observe_worklist_refresh(reason: &str) {
+    WORKLIST_REFRESHES.with_label_values(&[reason]).inc();
+}

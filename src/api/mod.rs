@@ -2,6 +2,7 @@
 //! checks the token, the role and the clinic, and reaches the database through `AppState::db`.
 
 pub mod audit;
+pub mod audit_fhir;
 pub mod audit_trail;
 pub mod catalogue;
 pub mod checklist;
@@ -19,6 +20,7 @@ pub mod results;
 pub mod reviews;
 pub mod state;
 pub mod unit_of_work;
+pub mod worklist;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -55,5 +57,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reviews::withdraw_early_workup)
         .service(profiles::list_profile_catalogue)
         .service(profiles::get_profile)
-        .service(profiles::create_profile);
+        .service(profiles::create_profile)
+        .service(worklist::get_worklist)
+        .service(audit_fhir::get_audit_event);
 }

@@ -24,6 +24,8 @@ pub mod pregnancies;
 pub mod results;
 pub mod reviews;
 pub mod schema;
+pub mod worklist;
+pub mod cds;
 
 use std::time::Duration;
 

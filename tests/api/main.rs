@@ -11,3 +11,4 @@ mod operations;
 mod patients;
 mod results;
 mod settings;
+mod worklist;
