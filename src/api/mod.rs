@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_fhir;
 pub mod audit_trail;
 pub mod catalogue;
+pub mod cds;
 pub mod checklist;
 pub mod clinic;
 pub mod code_maps;
@@ -59,5 +60,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(profiles::get_profile)
         .service(profiles::create_profile)
         .service(worklist::get_worklist)
-        .service(audit_fhir::get_audit_event);
+        .service(audit_fhir::get_audit_event)
+        .service(cds::cds_discovery)
+        .service(cds::cds_patient_view)
+        .service(cds::cds_feedback);
 }
