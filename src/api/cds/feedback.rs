@@ -10,7 +10,7 @@ use super::cards::{OVERRIDE_REASONS, OVERRIDE_SYSTEM};
 use super::token;
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
-use crate::api::extract::{JsonBody, RequestId};
+use crate::api::extract::RequestId;
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
 use crate::storage::{self, cds, patients, reviews};
@@ -74,10 +74,11 @@ pub async fn cds_feedback(
     req: HttpRequest,
     state: web::Data<AppState>,
     request_id: RequestId,
-    body: JsonBody<FeedbackRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let caller = token::verify(&req, &state).await?;
-    let input = body.into_inner();
+    let body = super::json_body::<FeedbackRequest>(&req, payload).await?;
+    let input = body;
     audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let mut accesses = Vec::new();

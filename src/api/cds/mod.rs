@@ -9,7 +9,7 @@ mod feedback;
 mod service;
 pub mod token;
 
-use actix_web::{get, HttpResponse};
+use actix_web::{get, web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -62,4 +62,16 @@ pub async fn cds_discovery() -> HttpResponse {
                 .to_owned(),
         }],
     })
+}
+
+/// The JSON body, read only once the caller is authenticated (an unknown caller learns nothing
+/// about what the body should have been).
+async fn json_body<T: serde::de::DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, crate::api::error::ApiError> {
+    let mut payload = payload.into_inner();
+    Ok(crate::api::extract::JsonBody::<T>::from_request(req, &mut payload)
+        .await?
+        .into_inner())
 }

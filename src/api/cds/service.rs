@@ -9,7 +9,7 @@ use super::cards::{self, Card};
 use super::token;
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
-use crate::api::extract::{JsonBody, RequestId};
+use crate::api::extract::RequestId;
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
@@ -121,10 +121,11 @@ pub async fn cds_patient_view(
     req: HttpRequest,
     state: web::Data<AppState>,
     request_id: RequestId,
-    body: JsonBody<HookRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let mut caller: Caller = token::verify(&req, &state).await?;
-    let hook = body.into_inner();
+    let body = super::json_body::<HookRequest>(&req, payload).await?;
+    let hook = body;
     if hook.hook != "patient-view" {
         return Err(ApiError::BadRequest(format!(
             "this service answers the patient-view hook, not '{}'",
