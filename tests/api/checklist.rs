@@ -234,3 +234,52 @@ async fn profiles_are_served_with_citations_and_a_clinic_profile_is_validated() 
         .await;
     assert_problem(&not_admin, 403, "forbidden");
 }
+
+#[actix_web::test]
+async fn a_clinic_profile_recommending_progesterone_drives_its_patients_checklist() {
+    let app = spawn_app().await;
+    let created = app
+        .post(
+            "/v1/profiles",
+            &app.admin(),
+            &json!({"id": "clinic-a-luteal", "title": "ESHRE with luteal progesterone", "based_on": "eshre-2022",
+                    "items": {"luteal_progesterone": {"stance": "recommended",
+                        "recommendation": {"strength": "gpp", "text": "Local protocol: mid-luteal progesterone.", "source": "Clinic A protocol 2026"}}}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let again = app
+        .post(
+            "/v1/profiles",
+            &app.admin(),
+            &json!({"id": "clinic-a-luteal", "title": "again", "based_on": "eshre-2022"}),
+        )
+        .await;
+    assert_problem(&again, 409, "conflict");
+
+    let id = two_losses(&app).await;
+    let patched = app
+        .patch(
+            &format!("/v1/patients/{id}"),
+            &app.clinician(),
+            &json!({"profile": "clinic-a-luteal"}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let checklist = app
+        .get(&format!("/v1/patients/{id}/checklist"), &app.clinician())
+        .await
+        .json();
+    assert_eq!(checklist["profile"]["id"], "clinic-a-luteal");
+    let luteal = item(&checklist, "luteal_progesterone");
+    assert_eq!(luteal["status"], "outstanding");
+    assert_eq!(luteal["recommendation"]["source"], "Clinic A protocol 2026");
+
+    let other_clinic = app
+        .get(
+            "/v1/profiles/clinic-a-luteal",
+            &app.token(rpl_workup::auth::Role::Clinician, CLINIC_B),
+        )
+        .await;
+    assert_problem(&other_clinic, 404, "not_found");
+}

@@ -2,6 +2,9 @@
 //! finding, else the profile's thresholds after unit conversion. What cannot be interpreted is
 //! `Uninterpretable` (the item needs review), never silently normal. Pure: no actix, no diesel.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use super::units::{canonical_unit, to_canonical, Measure};
 use crate::domain::catalogue::TestCode;
 use crate::domain::profile::Thresholds;
@@ -18,11 +21,113 @@ pub(crate) enum Verdict {
     NoResult,
 }
 
-/// A verdict and the words that justify it ("positive: above 40").
-pub(crate) type Judgement = (Verdict, String);
+/// The words that justify a verdict: fixed text, or a verdict word and the rule applied (kept as
+/// numbers and written straight into the reason).
+#[derive(Debug)]
+pub(crate) enum Why {
+    Text(Cow<'static, str>),
+    Judged(&'static str, Rule),
+}
 
-fn j(v: Verdict, why: impl Into<String>) -> Judgement {
-    (v, why.into())
+/// A threshold rule that was applied, with its numbers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rule {
+    /// Anticardiolipin: above the profile's limit or the lab's 99th percentile.
+    Positive {
+        limit: f64,
+        lab: Option<f64>,
+    },
+    Limit {
+        limit: f64,
+        unit: &'static str,
+        source: &'static str,
+    },
+    Reference {
+        lo: f64,
+        hi: f64,
+        unit: &'static str,
+    },
+    MidLuteal {
+        limit: f64,
+        unit: &'static str,
+    },
+    Upper {
+        limit: f64,
+        inclusive: bool,
+        unit: &'static str,
+    },
+    Bmi {
+        low: Option<f64>,
+        high: f64,
+        inclusive: bool,
+    },
+    LabRange,
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Text(t) => f.write_str(t),
+            Why::Judged(word, rule) => {
+                f.write_str(word)?;
+                f.write_str(" (")?;
+                rule.fmt(f)?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = |inclusive: bool| if inclusive { "≥" } else { ">" };
+        match *self {
+            Rule::Positive { limit, lab: None } => write!(f, "positive above {limit}"),
+            Rule::Positive {
+                limit,
+                lab: Some(h),
+            } => {
+                write!(f, "positive above {limit} or the lab's {h}")
+            }
+            Rule::Limit {
+                limit,
+                unit,
+                source,
+            } => write!(f, "limit {limit} {unit}, {source}"),
+            Rule::Reference { lo, hi, unit } => write!(f, "reference {lo}–{hi} {unit}"),
+            Rule::MidLuteal { limit, unit } => write!(f, "mid-luteal limit {limit} {unit}"),
+            Rule::Upper {
+                limit,
+                inclusive,
+                unit,
+            } => {
+                write!(f, "limit {} {limit}", sign(inclusive))?;
+                if !unit.is_empty() {
+                    write!(f, " {unit}")?;
+                }
+                Ok(())
+            }
+            Rule::Bmi {
+                low,
+                high,
+                inclusive,
+            } => {
+                f.write_str("counsel ")?;
+                if let Some(lo) = low {
+                    write!(f, "below {lo} or ")?;
+                }
+                write!(f, "{} {high}", sign(inclusive))
+            }
+            Rule::LabRange => f.write_str("the lab's reference range"),
+        }
+    }
+}
+
+/// A verdict and the words that justify it.
+pub(crate) type Judgement = (Verdict, Why);
+
+fn j(v: Verdict, why: impl Into<Cow<'static, str>>) -> Judgement {
+    (v, Why::Text(why.into()))
 }
 
 /// Interprets `v`, a final-like version of a `test` result.
@@ -65,19 +170,21 @@ pub(crate) fn interpret(
 fn flagged(flag: Interpretation) -> Judgement {
     use Interpretation::*;
     match flag {
-        Normal | Negative => j(Verdict::Normal, format!("{} (lab flag)", flag.as_str())),
-        Abnormal | Positive | High | Low => {
-            j(Verdict::Abnormal, format!("{} (lab flag)", flag.as_str()))
-        }
+        Normal => j(Verdict::Normal, "normal (lab flag)"),
+        Negative => j(Verdict::Normal, "negative (lab flag)"),
+        Abnormal => j(Verdict::Abnormal, "abnormal (lab flag)"),
+        Positive => j(Verdict::Abnormal, "positive (lab flag)"),
+        High => j(Verdict::Abnormal, "high (lab flag)"),
+        Low => j(Verdict::Abnormal, "low (lab flag)"),
         Indeterminate => j(Verdict::Uninterpretable, "indeterminate (lab flag)"),
     }
 }
 
 fn qualitative(f: &str) -> Judgement {
     match f {
-        "negative" | "not_detected" | "normal" => j(Verdict::Normal, f),
+        "negative" | "not_detected" | "normal" => j(Verdict::Normal, "normal"),
         "positive" | "detected" | "abnormal" | "heterozygous" | "homozygous" => {
-            j(Verdict::Abnormal, f)
+            j(Verdict::Abnormal, "abnormal")
         }
         _ => j(
             Verdict::Uninterpretable,
@@ -127,16 +234,14 @@ fn imaging(f: Option<&str>, modality: Option<Modality>, accepted: &[Modality]) -
 fn smoking(f: Option<&str>) -> Judgement {
     match f {
         Some("current") => j(Verdict::Abnormal, "current smoker: counsel"),
-        Some(s @ ("former" | "never")) => j(Verdict::Normal, s),
+        Some("former" | "never") => j(Verdict::Normal, "normal"),
         _ => j(Verdict::Uninterpretable, "smoking status not recognised"),
     }
 }
 
 fn support(f: Option<&str>) -> Judgement {
     match f {
-        Some(s @ ("offered" | "accepted" | "declined")) => {
-            j(Verdict::Normal, format!("support {s}"))
-        }
+        Some("offered" | "accepted" | "declined") => j(Verdict::Normal, "support recorded"),
         _ => j(Verdict::Uninterpretable, "support finding not recognised"),
     }
 }
@@ -181,9 +286,18 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
             match lab_high {
                 Some(h) => (
                     any_or_all([m.above(a, false), m.above(h, false)]),
-                    format!("positive above {a} or the lab's {h}"),
+                    Rule::Positive {
+                        limit: a,
+                        lab: Some(h),
+                    },
                 ),
-                None => (m.above(a, false), format!("positive above {a}")),
+                None => (
+                    m.above(a, false),
+                    Rule::Positive {
+                        limit: a,
+                        lab: None,
+                    },
+                ),
             }
         }
         Tsh => {
@@ -197,19 +311,26 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                 Some(low) => any_or_all([m.above(limit, false), m.below(low)]),
                 None => m.above(limit, false),
             };
-            (decision, format!("limit {limit} {unit}, {source}"))
+            (
+                decision,
+                Rule::Limit {
+                    limit,
+                    unit,
+                    source,
+                },
+            )
         }
         FreeT4 => {
             let (lo, hi) = (
                 lab_low.unwrap_or(t.free_t4_low_ng_per_dl),
                 lab_high.unwrap_or(t.free_t4_high_ng_per_dl),
             );
-            (outside(m, lo, hi), format!("reference {lo}–{hi} {unit}"))
+            (outside(m, lo, hi), Rule::Reference { lo, hi, unit })
         }
         TpoAntibodies => upper(m, lab_high.unwrap_or(t.tpo_upper_iu_per_ml), false, unit),
         Progesterone => {
             let lo = t.progesterone_low_ng_per_ml;
-            (m.below(lo), format!("mid-luteal limit {lo} {unit}"))
+            (m.below(lo), Rule::MidLuteal { limit: lo, unit })
         }
         Prolactin => upper(
             m,
@@ -222,18 +343,22 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
         SpermDnaFragmentation => upper(m, t.sperm_dna_fragmentation_upper_percent, false, unit),
         AlcoholUnitsPerWeek => upper(m, t.alcohol_upper_units_per_week, false, unit),
         CaffeineMgPerDay => upper(m, t.caffeine_upper_mg_per_day, false, unit),
-        Phq9Score => upper(m, t.phq9_at, true, "(refer)"),
-        Gad7Score => upper(m, t.gad7_at, true, "(refer)"),
+        Phq9Score => upper(m, t.phq9_at, true, "points: refer"),
+        Gad7Score => upper(m, t.gad7_at, true, "points: refer"),
         Bmi => {
             let high = m.above(t.bmi_high, t.bmi_high_inclusive);
-            let sign = if t.bmi_high_inclusive { "≥" } else { ">" };
-            match t.bmi_low {
-                Some(lo) => (
-                    any_or_all([m.below(lo), high]),
-                    format!("counsel below {lo} or {sign} {}", t.bmi_high),
-                ),
-                None => (high, format!("counsel {sign} {}", t.bmi_high)),
-            }
+            let decision = match t.bmi_low {
+                Some(lo) => any_or_all([m.below(lo), high]),
+                None => high,
+            };
+            (
+                decision,
+                Rule::Bmi {
+                    low: t.bmi_low,
+                    high: t.bmi_high,
+                    inclusive: t.bmi_high_inclusive,
+                },
+            )
         }
         _ => match (lab_low, lab_high) {
             (None, None) => return j(Verdict::Uninterpretable, "no flag and no reference range"),
@@ -243,27 +368,26 @@ fn quantity(test: TestCode, raw: Measure, v: &ResultVersion, t: &Thresholds) -> 
                     lo.unwrap_or(f64::NEG_INFINITY),
                     hi.unwrap_or(f64::INFINITY),
                 ),
-                "the lab's reference range".to_owned(),
+                Rule::LabRange,
             ),
         },
     };
-    match decision {
-        Some(true) => j(Verdict::Abnormal, format!("abnormal ({rule})")),
-        Some(false) => j(Verdict::Normal, format!("normal ({rule})")),
-        None => j(
-            Verdict::Uninterpretable,
-            format!("cannot be compared ({rule})"),
-        ),
-    }
+    let (verdict, word) = match decision {
+        Some(true) => (Verdict::Abnormal, "abnormal"),
+        Some(false) => (Verdict::Normal, "normal"),
+        None => (Verdict::Uninterpretable, "cannot be compared"),
+    };
+    (verdict, Why::Judged(word, rule))
 }
 
-fn upper(m: Measure, limit: f64, inclusive: bool, unit: &str) -> (Option<bool>, String) {
-    let sign = if inclusive { "≥" } else { ">" };
+fn upper(m: Measure, limit: f64, inclusive: bool, unit: &'static str) -> (Option<bool>, Rule) {
     (
         m.above(limit, inclusive),
-        format!("abnormal {sign} {limit} {unit}")
-            .trim_end()
-            .to_owned(),
+        Rule::Upper {
+            limit,
+            inclusive,
+            unit,
+        },
     )
 }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::conditions::{resolve, Resolved};
 use super::interpret::Verdict;
 use super::readings::{read, ComponentState};
+use super::reason::Reason;
 use super::{apl, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
@@ -22,13 +23,13 @@ struct Findings {
     due_on: Option<NaiveDate>,
     /// Free T4 became required (abnormal TSH).
     reflex: bool,
-    notes: Vec<String>,
+    /// Antiphospholipid persistence, in words.
+    apl_notes: Vec<String>,
 }
 
 fn findings(item: ItemId, states: &[ComponentState], t: &Thresholds) -> Findings {
     let mut f = Findings::default();
     for st in states {
-        f.notes.extend(st.readings.iter().map(|r| r.text.clone()));
         f.needs_review |= st
             .readings
             .iter()
@@ -42,21 +43,16 @@ fn findings(item: ItemId, states: &[ComponentState], t: &Thresholds) -> Findings
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            f.notes.extend(p.notes);
+            f.apl_notes.extend(p.notes);
         } else {
             f.abnormal |= st.readings.iter().any(|r| r.verdict == Verdict::Abnormal);
         }
-        f.notes.extend(st.ignored.iter().cloned());
     }
     f.reflex = item == ItemId::Thyroid
         && states.iter().any(|s| {
             s.spec.test == TestCode::Tsh
                 && s.readings.iter().any(|r| r.verdict == Verdict::Abnormal)
         });
-    if f.reflex {
-        f.notes
-            .push("an abnormal TSH makes free T4 required".to_owned());
-    }
     f
 }
 
@@ -153,36 +149,18 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
         .collect();
     result_ids.sort();
     result_ids.dedup();
-    let mut parts = lead(ctx, stance, active, &recommendation.source, why);
-    parts.extend(f.notes);
-    let (waiting, absent): (Vec<_>, Vec<_>) = missing.iter().partition(|(_, p)| *p);
-    if !absent.is_empty() && active {
-        parts.push(format!("no result yet for {}", names(&absent)));
+    let mut reason = Reason::new();
+    reason.lead(ctx, stance, active, &recommendation.source, &why);
+    reason.readings(&states);
+    for note in &f.apl_notes {
+        reason.part(format_args!("{note}"));
     }
-    if !waiting.is_empty() {
-        parts.push(format!(
-            "awaiting {} (ordered or preliminary)",
-            names(&waiting)
-        ));
+    if f.reflex {
+        reason.part(format_args!("an abnormal TSH makes free T4 required"));
     }
+    reason.missing(&missing, active);
     for r in [decision, order, ack].into_iter().flatten() {
-        let note = r
-            .note
-            .as_deref()
-            .map(|n| format!(": {n}"))
-            .unwrap_or_default();
-        let action = match r.action {
-            ReviewAction::Acknowledge => "acknowledged",
-            ReviewAction::Ordered => "ordered",
-            ReviewAction::Declined => "declined",
-            ReviewAction::NotApplicable => "marked not applicable",
-            ReviewAction::RequestEarlyWorkup => "early workup requested",
-        };
-        parts.push(format!(
-            "{action} by {} on {}{note}",
-            r.by,
-            r.at.date_naive()
-        ));
+        reason.review(r);
     }
     ChecklistItem {
         id: spec.id,
@@ -191,7 +169,7 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
         due_on,
         overdue: due_on.is_some_and(|d| ctx.today > d),
         missing: missing.into_iter().map(|(n, _)| n).collect(),
-        reason: sentence(parts),
+        reason: reason.finish(),
         recommendation: recommendation.clone(),
         result_ids,
         reviewed: ack.is_some_and(|a| abnormal_at.is_none_or(|at| a.at >= at)),
@@ -205,48 +183,4 @@ fn reported_at(v: &crate::domain::result::ResultVersion) -> Option<DateTime<Utc>
         .collected_on
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc()))
-}
-
-fn lead(
-    ctx: &Context,
-    stance: Resolved,
-    active: bool,
-    source: &str,
-    why: Vec<String>,
-) -> Vec<String> {
-    let e = ctx.eligibility;
-    let head = match stance {
-        // The recommendation sits beside the reason; only a decided condition needs saying.
-        Resolved::Recommended if active && why.is_empty() => return Vec::new(),
-        Resolved::Recommended if active => "indicated".to_owned(),
-        Resolved::Recommended => format!(
-            "not indicated yet: the definition of recurrent pregnancy loss under {} is not met ({} of {} losses counted)",
-            ctx.profile.id, e.losses_counted, ctx.profile.loss_definition.min_losses
-        ),
-        Resolved::Optional => format!("may be considered under {source} (never outstanding)"),
-        Resolved::NotRecommended => format!("not recommended by {source}"),
-        Resolved::NotIndicated => format!("not indicated under {source}"),
-    };
-    let mut parts = vec![head];
-    if let Some(first) = why.first() {
-        parts[0] = format!("{}: {first}", parts[0]);
-        parts.extend(why.into_iter().skip(1));
-    }
-    parts
-}
-
-fn names(list: &[&(String, bool)]) -> String {
-    list.iter()
-        .map(|(n, _)| n.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn sentence(parts: Vec<String>) -> String {
-    let mut s = parts.join("; ");
-    if let Some(first) = s.get(..1) {
-        s.replace_range(..1, &first.to_uppercase());
-    }
-    s.push('.');
-    s
 }

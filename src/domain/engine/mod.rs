@@ -9,6 +9,7 @@ mod eligibility;
 mod interpret;
 mod item;
 mod readings;
+mod reason;
 mod units;
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! amended and corrected count, preliminary makes it pending, cancelled and entered-in-error do
 //! not count. Pure: no actix, no diesel.
 
-use chrono::NaiveDate;
+use std::fmt;
 
-use super::interpret::{interpret, Verdict};
+use chrono::{Datelike, NaiveDate};
+
+use super::interpret::{interpret, Verdict, Why};
 use crate::domain::ids::ResultId;
 use crate::domain::profile::{ComponentSpec, Thresholds};
-use crate::domain::result::{LabResult, Modality, ResultStatus, ResultValue, ResultVersion};
+use crate::domain::result::{LabResult, Modality, ResultStatus, ResultVersion};
 
 /// One counting result of a component, interpreted.
 #[derive(Debug)]
@@ -20,8 +22,8 @@ pub(crate) struct Reading<'a> {
     pub verdict: Verdict,
     /// Completes its component: a result, by a modality the profile accepts for imaging.
     pub completes: bool,
-    /// "Anticardiolipin IgG 52 [GPL'U]/mL on 2026-10-13: abnormal (positive above 40)".
-    pub text: String,
+    /// The words that justify the verdict ("abnormal (positive above 40)").
+    pub why: Why,
 }
 
 /// Everything the results say about one component.
@@ -32,8 +34,8 @@ pub(crate) struct ComponentState<'a> {
     pub readings: Vec<Reading<'a>>,
     /// Results whose effective version is preliminary.
     pub preliminary: Vec<ResultId>,
-    /// Results that do not count and why (cancelled, entered in error).
-    pub ignored: Vec<String>,
+    /// Results that do not count: why (cancelled, entered in error) and their sample date.
+    pub ignored: Vec<(&'static str, Option<NaiveDate>)>,
 }
 
 impl ComponentState<'_> {
@@ -56,7 +58,6 @@ pub(crate) fn read<'a>(
         preliminary: Vec::new(),
         ignored: Vec::new(),
     };
-    let title = spec.test.entry().title;
     for result in results
         .iter()
         .filter(|r| r.test == spec.test && r.subject == spec.subject)
@@ -69,19 +70,10 @@ pub(crate) fn read<'a>(
             .or(version.reported_at.map(|t| t.date_naive()));
         match version.status {
             ResultStatus::Preliminary => state.preliminary.push(result.id),
-            ResultStatus::Cancelled => state
-                .ignored
-                .push(format!("{title}{}: cancelled, does not count", on(date))),
-            ResultStatus::EnteredInError => state
-                .ignored
-                .push(format!("{title}{}: entered in error, ignored", on(date))),
+            ResultStatus::Cancelled => state.ignored.push(("cancelled, does not count", date)),
+            ResultStatus::EnteredInError => state.ignored.push(("entered in error, ignored", date)),
             ResultStatus::Final | ResultStatus::Amended | ResultStatus::Corrected => {
                 let (verdict, why) = interpret(spec.test, version, t, modalities);
-                let text = format!(
-                    "{title}{}{}: {why}",
-                    value_text(&version.value, version.modality),
-                    on(date)
-                );
                 let accepted = version.modality.is_none_or(|m| modalities.contains(&m));
                 state.readings.push(Reading {
                     result,
@@ -89,7 +81,7 @@ pub(crate) fn read<'a>(
                     date,
                     verdict,
                     completes: verdict != Verdict::NoResult && accepted,
-                    text,
+                    why,
                 });
             }
         }
@@ -98,31 +90,81 @@ pub(crate) fn read<'a>(
     state
 }
 
-fn on(date: Option<NaiveDate>) -> String {
-    match date {
-        Some(d) => format!(" on {d}"),
-        None => " (no date)".to_owned(),
+/// A date as `YYYY-MM-DD`, written without chrono's general formatter (it is the engine's most
+/// frequent piece of text).
+pub(crate) struct Ymd(pub NaiveDate);
+
+impl fmt::Display for Ymd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        if !(0..=9999).contains(&y) {
+            return write!(f, "{}", self.0);
+        }
+        let y = y as u32;
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let buf = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
     }
 }
 
-fn value_text(v: &ResultValue, modality: Option<Modality>) -> String {
-    let mut s = String::new();
-    if let Some(m) = modality {
-        s.push_str(" by ");
-        s.push_str(m.as_str());
-    }
-    if let Some(q) = v.quantity {
-        s.push_str(&format!(" {q}"));
-        if let Some(u) = &v.unit {
-            s.push_str(&format!(" {u}"));
+/// " on DATE", or " (no date)".
+pub(crate) struct On(pub Option<NaiveDate>);
+
+impl fmt::Display for On {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => {
+                f.write_str(" on ")?;
+                Ymd(d).fmt(f)
+            }
+            None => f.write_str(" (no date)"),
         }
-    } else if let Some(f) = &v.finding {
-        s.push_str(&format!(" {}", f.replace('_', " ")));
-        if let Some(t) = &v.text {
-            s.push_str(&format!(" ({t})"));
-        }
-    } else if let Some(t) = &v.text {
-        s.push_str(&format!(" '{t}'"));
     }
-    s
+}
+
+/// "Anticardiolipin IgG 52 [GPL'U]/mL on 2026-10-13: abnormal (positive above 40)".
+impl fmt::Display for Reading<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.result.test.entry().title)?;
+        let v = &self.version.value;
+        if let Some(m) = self.version.modality {
+            f.write_str(" by ")?;
+            f.write_str(m.as_str())?;
+        }
+        if let Some(q) = v.quantity {
+            write!(f, " {q}")?;
+            if let Some(u) = &v.unit {
+                f.write_str(" ")?;
+                f.write_str(u)?;
+            }
+        } else if let Some(finding) = &v.finding {
+            for word in finding.split('_') {
+                f.write_str(" ")?;
+                f.write_str(word)?;
+            }
+            if let Some(t) = &v.text {
+                f.write_str(" (")?;
+                f.write_str(t)?;
+                f.write_str(")")?;
+            }
+        } else if let Some(t) = &v.text {
+            f.write_str(" '")?;
+            f.write_str(t)?;
+            f.write_str("'")?;
+        }
+        On(self.date).fmt(f)?;
+        f.write_str(": ")?;
+        self.why.fmt(f)
+    }
 }

@@ -143,7 +143,7 @@ fn conversions(test: TestCode) -> Option<(&'static str, &'static [Conversion], b
 
 /// A unit spelling reduced to compare: lower case, no spaces, brackets, braces or quotes;
 /// micro as `u`, `²` as `2`.
-fn normalize(unit: &str) -> String {
+fn normalized(unit: &str) -> impl Iterator<Item = char> + Clone + '_ {
     unit.chars()
         .filter(|c| !c.is_whitespace() && !"[]{}'^".contains(*c))
         .map(|c| match c {
@@ -151,7 +151,6 @@ fn normalize(unit: &str) -> String {
             '²' => '2',
             c => c.to_ascii_lowercase(),
         })
-        .collect()
 }
 
 /// The canonical unit of `test`'s thresholds, if it has any.
@@ -168,8 +167,8 @@ pub(crate) fn to_canonical(
     let Some((_, table, unit_optional)) = conversions(test) else {
         return Err(format!("no threshold for {}", test.as_str()));
     };
-    let key = unit.map(normalize).unwrap_or_default();
-    if key.is_empty() {
+    let key = normalized(unit.unwrap_or_default());
+    if key.clone().next().is_none() {
         return if unit_optional {
             Ok(m)
         } else {
@@ -178,7 +177,7 @@ pub(crate) fn to_canonical(
     }
     table
         .iter()
-        .find(|c| c.spellings.contains(&key.as_str()))
+        .find(|c| c.spellings.iter().any(|s| s.chars().eq(key.clone())))
         .map(|c| m.map(|v| v * c.scale + c.offset))
         .ok_or_else(|| format!("unit '{}' not recognised", unit.unwrap_or_default()))
 }

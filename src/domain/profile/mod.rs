@@ -6,6 +6,7 @@
 mod derive;
 mod spec;
 mod thresholds;
+mod validate;
 
 use std::sync::LazyLock;
 

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::derive::{check_item, check_loss_definition};
+use super::validate::{check_item, check_loss_definition};
 use super::*;
 use crate::domain::item::ItemId;
 

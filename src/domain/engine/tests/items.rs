@@ -128,7 +128,7 @@ fn rows() -> Vec<Row> {
         row("10 units of alcohol a week is fine", "eshre-2022", LifestyleReview, lifestyle("never", 10.0, 22.0), Complete, &[], ""),
         row("11 units of alcohol a week is counselled", "eshre-2022", LifestyleReview, lifestyle("never", 11.0, 22.0), Abnormal, &[], ""),
         row("a missing BMI is outstanding", "eshre-2022", LifestyleReview, lifestyle("never", 2.0, 22.0).into_iter().take(2).collect(), Outstanding, &["bmi"], ""),
-        row("an offer of support completes supportive care", "eshre-2022", SupportiveCare, vec![r(SupportOffered).f("declined")], Complete, &[], "support declined"),
+        row("an offer of support completes supportive care", "eshre-2022", SupportiveCare, vec![r(SupportOffered).f("declined")], Complete, &[], "declined"),
         row("a PHQ-9 of 10 is referred", "eshre-2022", SupportiveCare, vec![r(Phq9Score).q(10.0, "")], Abnormal, &[], "refer"),
         row("a GAD-7 of 9 is not", "eshre-2022", SupportiveCare, vec![r(Gad7Score).q(9.0, "{score}")], Complete, &[], ""),
         row("an HbA1c of 48 mmol/mol is abnormal", "cn-2022", GlucoseMetabolism, vec![r(Hba1c).q(48.0, "mmol/mol")], Abnormal, &[], ""),

@@ -132,7 +132,7 @@ fn every_item_of_every_profile_takes_each_status_its_situation_calls_for() {
                     "{profile_id} {item:?} {situation}: {}",
                     got.reason
                 );
-                assert_eq!(got.recommendation.text.is_empty(), false);
+                assert!(!got.recommendation.text.is_empty());
                 assert!(got.reason.ends_with('.'), "{}", got.reason);
             }
         }
