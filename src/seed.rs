@@ -138,7 +138,14 @@ impl Gen<'_> {
                 ended_on: Some(ended),
                 gestational_age_weeks: Some(weeks),
                 gestational_age_days: Some(self.rng.random_range(0..=6)),
-                conception: Some(if self.rng.random_bool(0.85) { "spontaneous" } else { "ivf" }.to_owned()),
+                conception: Some(
+                    if self.rng.random_bool(0.85) {
+                        "spontaneous"
+                    } else {
+                        "ivf"
+                    }
+                    .to_owned(),
+                ),
                 notes: None,
                 created_at: self.now,
                 updated_at: self.now,
@@ -146,12 +153,21 @@ impl Gen<'_> {
         }
         self.results(b, &pid);
         if self.rng.random_bool(0.1) {
-            let item = if self.rng.random_bool(0.5) { "thyroid" } else { "uterine_anatomy" };
+            let item = if self.rng.random_bool(0.5) {
+                "thyroid"
+            } else {
+                "uterine_anatomy"
+            };
             b.reviews.push(ReviewRow {
                 id: id(),
                 patient_id: pid.clone(),
                 item: Some(item.to_owned()),
-                action: if item == "thyroid" { "ordered" } else { "acknowledge" }.to_owned(),
+                action: if item == "thyroid" {
+                    "ordered"
+                } else {
+                    "acknowledge"
+                }
+                .to_owned(),
                 note: None,
                 created_by: "seed".to_owned(),
                 created_at: self.now,
@@ -167,38 +183,150 @@ impl Gen<'_> {
             let on = self.days_ago(5, 400);
             let high = self.rng.random_bool(0.1);
             let (q, flag) = if high { (6.5, "high") } else { (1.8, "normal") };
-            self.result(b, pid, Tsh, "patient", Some((q, "m[IU]/L")), None, Some(flag), None, on);
+            self.result(
+                b,
+                pid,
+                Tsh,
+                "patient",
+                Some((q, "m[IU]/L")),
+                None,
+                Some(flag),
+                None,
+                on,
+            );
             if self.rng.random_bool(0.7) {
                 let pos = self.rng.random_bool(0.1);
-                let (q, flag) = if pos { (120.0, "positive") } else { (8.0, "negative") };
-                self.result(b, pid, TpoAntibodies, "patient", Some((q, "[IU]/mL")), None, Some(flag), None, on);
+                let (q, flag) = if pos {
+                    (120.0, "positive")
+                } else {
+                    (8.0, "negative")
+                };
+                self.result(
+                    b,
+                    pid,
+                    TpoAntibodies,
+                    "patient",
+                    Some((q, "[IU]/mL")),
+                    None,
+                    Some(flag),
+                    None,
+                    on,
+                );
             }
         }
         if self.rng.random_bool(0.5) {
             let on = self.days_ago(5, 300);
             let pos = self.rng.random_bool(0.15);
-            let (q, flag) = if pos { (52.0, "positive") } else { (6.0, "negative") };
-            self.result(b, pid, AnticardiolipinIgg, "patient", Some((q, "[GPL'U]/mL")), None, Some(flag), None, on);
-            self.result(b, pid, AnticardiolipinIgm, "patient", Some((4.0, "[MPL'U]/mL")), None, Some("negative"), None, on);
+            let (q, flag) = if pos {
+                (52.0, "positive")
+            } else {
+                (6.0, "negative")
+            };
+            self.result(
+                b,
+                pid,
+                AnticardiolipinIgg,
+                "patient",
+                Some((q, "[GPL'U]/mL")),
+                None,
+                Some(flag),
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                AnticardiolipinIgm,
+                "patient",
+                Some((4.0, "[MPL'U]/mL")),
+                None,
+                Some("negative"),
+                None,
+                on,
+            );
             if self.rng.random_bool(0.8) {
-                self.result(b, pid, LupusAnticoagulant, "patient", None, Some(("negative", None)), Some("negative"), None, on);
+                self.result(
+                    b,
+                    pid,
+                    LupusAnticoagulant,
+                    "patient",
+                    None,
+                    Some(("negative", None)),
+                    Some("negative"),
+                    None,
+                    on,
+                );
             }
         }
         if self.rng.random_bool(0.4) {
             let on = self.days_ago(5, 500);
-            let finding = if self.rng.random_bool(0.85) { "normal" } else { "septate" };
-            self.result(b, pid, UterineImaging, "patient", None, Some((finding, None)), None, Some("3d_tvus"), on);
+            let finding = if self.rng.random_bool(0.85) {
+                "normal"
+            } else {
+                "septate"
+            };
+            self.result(
+                b,
+                pid,
+                UterineImaging,
+                "patient",
+                None,
+                Some((finding, None)),
+                None,
+                Some("3d_tvus"),
+                on,
+            );
         }
         if self.rng.random_bool(0.15) {
             let on = self.days_ago(30, 700);
-            self.result(b, pid, Karyotype, "patient", None, Some(("normal", Some("46,XX"))), None, None, on);
-            self.result(b, pid, Karyotype, "partner", None, Some(("normal", Some("46,XY"))), None, None, on);
+            self.result(
+                b,
+                pid,
+                Karyotype,
+                "patient",
+                None,
+                Some(("normal", Some("46,XX"))),
+                None,
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                Karyotype,
+                "partner",
+                None,
+                Some(("normal", Some("46,XY"))),
+                None,
+                None,
+                on,
+            );
         }
         if self.rng.random_bool(0.5) {
             let on = self.days_ago(5, 200);
             let bmi = self.rng.random_range(19.0..34.0_f64);
-            self.result(b, pid, Bmi, "patient", Some(((bmi * 10.0).round() / 10.0, "kg/m2")), None, None, None, on);
-            self.result(b, pid, SmokingStatus, "patient", None, Some(("never", None)), None, None, on);
+            self.result(
+                b,
+                pid,
+                Bmi,
+                "patient",
+                Some(((bmi * 10.0).round() / 10.0, "kg/m2")),
+                None,
+                None,
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                SmokingStatus,
+                "patient",
+                None,
+                Some(("never", None)),
+                None,
+                None,
+                on,
+            );
         }
     }
 }
@@ -206,26 +334,38 @@ impl Gen<'_> {
 fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
     // SQLite caps bound parameters per statement; these chunks stay well below it.
     for chunk in b.patients.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(patients::table).values(chunk).execute(c))?;
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(patients::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in b.pregnancies.chunks(500) {
         storage::pregnancies::insert(conn, chunk)?;
     }
     for chunk in b.results.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(results::table).values(chunk).execute(c))?;
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in b.versions.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table).values(chunk).execute(c))?;
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in b.reviews.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(reviews::table).values(chunk).execute(c))?;
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(reviews::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(())
 }
 
 /// Seeds `plan.patients` patients in transactions of `plan.batch`, each with her summary.
 /// `progress` is told how many are done after each batch.
-pub fn run(conn: &mut AnyConnection, plan: &SeedPlan, mut progress: impl FnMut(u32)) -> Result<(), String> {
+pub fn run(
+    conn: &mut AnyConnection,
+    plan: &SeedPlan,
+    mut progress: impl FnMut(u32),
+) -> Result<(), String> {
     let today = crate::workup::record::today();
     let run_tag = &uuid::Uuid::new_v4().simple().to_string()[..6];
     let mut gen = Gen {

@@ -206,7 +206,9 @@ impl Application {
         let known = web::Data::new(KnownRoutes::from_openapi(&openapi_document()));
         let auth_data = web::Data::new(auth.clone());
         let cds_clients = web::Data::new(match &args.cds_clients_file {
-            Some(path) => crate::api::cds::clients::CdsClients::load(path).map_err(StartupError::Config)?,
+            Some(path) => {
+                crate::api::cds::clients::CdsClients::load(path).map_err(StartupError::Config)?
+            }
             None => crate::api::cds::clients::CdsClients::default(),
         });
         let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));

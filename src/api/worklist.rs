@@ -108,7 +108,12 @@ fn parse_statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-fn row_view(summary: SummaryRow, mrn: String, items: Vec<ItemRow>, today: NaiveDate) -> WorklistRow {
+fn row_view(
+    summary: SummaryRow,
+    mrn: String,
+    items: Vec<ItemRow>,
+    today: NaiveDate,
+) -> WorklistRow {
     let count = |n: i32| u32::try_from(n).unwrap_or(0);
     let items: Vec<OpenItem> = items
         .into_iter()
@@ -186,7 +191,13 @@ pub async fn get_worklist(
             }
         }
         workup::summary::refresh_stale(conn, clinic, today, REFRESH_BUDGET)?;
-        let mut rows = worklist::page(conn, clinic, &filter, after.as_deref(), i64::from(limit) + 1)?;
+        let mut rows = worklist::page(
+            conn,
+            clinic,
+            &filter,
+            after.as_deref(),
+            i64::from(limit) + 1,
+        )?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let ids: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();

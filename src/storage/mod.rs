@@ -15,6 +15,7 @@ macro_rules! per_backend {
 pub(crate) use per_backend;
 
 pub mod audit;
+pub mod cds;
 pub mod clinic_profiles;
 pub mod clinics;
 pub mod code_maps;
@@ -25,7 +26,6 @@ pub mod results;
 pub mod reviews;
 pub mod schema;
 pub mod worklist;
-pub mod cds;
 
 use std::time::Duration;
 

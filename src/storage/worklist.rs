@@ -39,7 +39,11 @@ pub struct ItemRow {
 }
 
 /// Replaces the patient's summary and open items.
-pub fn replace(conn: &mut AnyConnection, summary: &SummaryRow, items: &[ItemRow]) -> QueryResult<()> {
+pub fn replace(
+    conn: &mut AnyConnection,
+    summary: &SummaryRow,
+    items: &[ItemRow],
+) -> QueryResult<()> {
     remove(conn, &summary.patient_id)?;
     diesel::insert_into(worklist_summaries::table)
         .values(summary)
@@ -196,4 +200,3 @@ pub fn patients_on_clinic_default(
         .order(patients::id.asc())
         .load(conn)
 }
-

@@ -43,8 +43,18 @@ pub fn checklist(
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the
 /// write that changed it). A deleted patient drops out of the worklist.
-pub fn refresh_summary(conn: &mut AnyConnection, clinic_id: &str, patient_id: &str) -> QueryResult<()> {
-    summary::refresh(conn, clinic_id, patient_id, record::today(), summary::Reason::Write)
+pub fn refresh_summary(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    patient_id: &str,
+) -> QueryResult<()> {
+    summary::refresh(
+        conn,
+        clinic_id,
+        patient_id,
+        record::today(),
+        summary::Reason::Write,
+    )
 }
 
 /// Re-evaluates every patient of the clinic that follows the clinic default (after it changed).

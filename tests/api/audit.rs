@@ -92,7 +92,10 @@ async fn an_audit_row_exports_as_a_fhir_audit_event_for_admins_of_its_clinic_onl
     app.get(&format!("/v1/patients/{id}"), &app.clinician())
         .await;
     let rows = app
-        .get(&format!("/v1/audit?patient_id={id}&action=read"), &app.admin())
+        .get(
+            &format!("/v1/audit?patient_id={id}&action=read"),
+            &app.admin(),
+        )
         .await
         .json();
     let row = &rows["items"][0];
@@ -112,10 +115,20 @@ async fn an_audit_row_exports_as_a_fhir_audit_event_for_admins_of_its_clinic_onl
     assert_eq!(event["type"]["code"], "110110");
     assert_eq!(event["subtype"][0]["code"], "read");
     assert_eq!(event["outcome"], "0");
-    assert_eq!(event["recorded"].as_str().unwrap().len(), 27, "RFC 3339 UTC with micros");
-    assert_eq!(event["agent"][0]["who"]["identifier"]["value"], "clinician-user");
+    assert_eq!(
+        event["recorded"].as_str().unwrap().len(),
+        27,
+        "RFC 3339 UTC with micros"
+    );
+    assert_eq!(
+        event["agent"][0]["who"]["identifier"]["value"],
+        "clinician-user"
+    );
     assert_eq!(event["agent"][0]["requestor"], true);
-    assert_eq!(event["entity"][0]["what"]["reference"], format!("Patient/{id}"));
+    assert_eq!(
+        event["entity"][0]["what"]["reference"],
+        format!("Patient/{id}")
+    );
     assert_eq!(event["source"]["site"], CLINIC_A);
 
     assert_problem(&app.get(&path, &app.clinician()).await, 403, "forbidden");

@@ -257,7 +257,10 @@ async fn a_token_with_no_known_role_may_do_nothing() {
 fn clinic_endpoints() -> Vec<(&'static str, &'static [Role])> {
     vec![
         ("/v1/worklist", &[Role::Clinician, Role::Admin]),
-        ("/v1/worklist?status=outstanding&overdue=false", &[Role::Clinician, Role::Admin]),
+        (
+            "/v1/worklist?status=outstanding&overdue=false",
+            &[Role::Clinician, Role::Admin],
+        ),
         ("/v1/audit", &[Role::Admin]),
     ]
 }
@@ -291,11 +294,16 @@ async fn cds_hooks_endpoints_refuse_the_services_own_user_tokens() {
     let app = spawn_app().await;
     let body = json!({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}});
     for role in Role::ALL {
-        for path in ["/cds-services/rpl-workup", "/cds-services/rpl-workup/feedback"] {
+        for path in [
+            "/cds-services/rpl-workup",
+            "/cds-services/rpl-workup/feedback",
+        ] {
             let res = app.post(path, &app.token(role, CLINIC_A), &body).await;
             assert_problem(&res, 401, "unauthorized");
         }
     }
-    let discovery = app.send("GET", "/cds-services", None, None, None, &[]).await;
+    let discovery = app
+        .send("GET", "/cds-services", None, None, None, &[])
+        .await;
     assert_eq!(discovery.status, 200);
 }

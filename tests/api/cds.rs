@@ -172,13 +172,19 @@ fn card<'a>(cards: &'a Value, topic: &str) -> &'a Value {
 #[actix_web::test]
 async fn discovery_offers_the_patient_view_service_with_a_patient_prefetch() {
     let cds = spawn_cds().await;
-    let res = cds.app.send("GET", "/cds-services", None, None, None, &[]).await;
+    let res = cds
+        .app
+        .send("GET", "/cds-services", None, None, None, &[])
+        .await;
     assert_eq!(res.status, 200);
     let doc = res.json();
     let service = &doc["services"][0];
     assert_eq!(service["hook"], "patient-view");
     assert_eq!(service["id"], "rpl-workup");
-    assert_eq!(service["prefetch"]["patient"], "Patient/{{context.patientId}}");
+    assert_eq!(
+        service["prefetch"]["patient"],
+        "Patient/{{context.patientId}}"
+    );
     assert_no_null_or_empty(&doc, "$");
 }
 
@@ -187,13 +193,22 @@ async fn rs384_es384_and_jwks_clients_get_cards_with_sources_details_and_loinc_o
     let cds = spawn_cds().await;
     charted_patient(&cds.app, "CDS-1", Some("ehr-123")).await;
     let started = std::time::Instant::now();
-    let res = cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-123"), None)).await;
-    assert!(started.elapsed().as_millis() < 500, "well inside CDS Hooks' budget");
+    let res = cds
+        .view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-123"), None))
+        .await;
+    assert!(
+        started.elapsed().as_millis() < 500,
+        "well inside CDS Hooks' budget"
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     let cards = res.json();
     assert_no_null_or_empty(&cards, "$");
     let all = cards["cards"].as_array().unwrap();
-    assert_eq!(all.len(), 3, "summary, overdue repeat, abnormal uterus: {cards}");
+    assert_eq!(
+        all.len(),
+        3,
+        "summary, overdue repeat, abnormal uterus: {cards}"
+    );
     for c in all {
         assert!(c["summary"].as_str().unwrap().chars().count() < 140);
         assert!(["info", "warning", "critical"].contains(&c["indicator"].as_str().unwrap()));
@@ -201,7 +216,10 @@ async fn rs384_es384_and_jwks_clients_get_cards_with_sources_details_and_loinc_o
         uuid::Uuid::parse_str(c["uuid"].as_str().unwrap()).unwrap();
     }
     let summary = &all[0];
-    assert!(summary["summary"].as_str().unwrap().starts_with("RPL workup (eshre-2022)"));
+    assert!(summary["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("RPL workup (eshre-2022)"));
     assert_eq!(summary["selectionBehavior"], "any");
     let orders: Vec<&Value> = summary["suggestions"]
         .as_array()
@@ -215,7 +233,9 @@ async fn rs384_es384_and_jwks_clients_get_cards_with_sources_details_and_loinc_o
         && r["code"]["coding"][0]["system"] == "http://loinc.org"
         && r["subject"]["reference"] == "Patient/ehr-123"));
     assert!(
-        orders.iter().any(|r| r["code"]["coding"][0]["code"] == "3016-3"),
+        orders
+            .iter()
+            .any(|r| r["code"]["coding"][0]["code"] == "3016-3"),
         "TSH (LOINC 3016-3) to order: {orders:?}"
     );
     let apl = card(&cards, "antiphospholipid");
@@ -229,13 +249,19 @@ async fn rs384_es384_and_jwks_clients_get_cards_with_sources_details_and_loinc_o
     let patient = json!({"resourceType": "Patient", "id": "other-ehr-id",
         "identifier": [{"system": "urn:ehr:local", "value": "X-9"}, {"system": "urn:mrn", "value": "CDS-1"}]});
     let res = cds
-        .view(Algorithm::ES384, EC_ISS, &hook(Some("other-ehr-id"), Some(patient)))
+        .view(
+            Algorithm::ES384,
+            EC_ISS,
+            &hook(Some("other-ehr-id"), Some(patient)),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["cards"].as_array().unwrap().len(), 3);
 
     // RS256 from a JWKS (key chosen by kid).
-    let res = cds.view(Algorithm::RS256, JWKS_ISS, &hook(Some("ehr-123"), None)).await;
+    let res = cds
+        .view(Algorithm::RS256, JWKS_ISS, &hook(Some("ehr-123"), None))
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
@@ -253,7 +279,10 @@ async fn hmac_unknown_issuers_wrong_audiences_replays_expired_and_missing_tokens
     )
     .unwrap();
     let unknown_issuer = sign(Algorithm::RS384, &claims("https://rogue.example", &aud));
-    let wrong_aud = sign(Algorithm::RS384, &claims(RSA_ISS, "https://elsewhere.example/cds-services/rpl-workup"));
+    let wrong_aud = sign(
+        Algorithm::RS384,
+        &claims(RSA_ISS, "https://elsewhere.example/cds-services/rpl-workup"),
+    );
     let mut expired_claims = claims(RSA_ISS, &aud);
     expired_claims["exp"] = json!(chrono::Utc::now().timestamp() - 3600);
     let expired = sign(Algorithm::RS384, &expired_claims);
@@ -317,21 +346,38 @@ async fn behind_a_proxy_the_audience_is_the_public_url() {
         args.public_url = Some("https://cds.clinic-a.example/".to_owned());
     })
     .await;
-    let body = serde_json::to_vec(&hook(Some("nobody"), Some(json!({"resourceType": "Patient"})))).unwrap();
+    let body = serde_json::to_vec(&hook(
+        Some("nobody"),
+        Some(json!({"resourceType": "Patient"})),
+    ))
+    .unwrap();
     let send = |token: String| {
         let body = body.clone();
         let app = &app;
         async move {
-            app.send("POST", SERVICE, Some(&token), Some("application/json"), Some(body), &[])
-                .await
+            app.send(
+                "POST",
+                SERVICE,
+                Some(&token),
+                Some("application/json"),
+                Some(body),
+                &[],
+            )
+            .await
         }
     };
     let public = sign(
         Algorithm::RS384,
-        &claims(RSA_ISS, "https://cds.clinic-a.example/cds-services/rpl-workup"),
+        &claims(
+            RSA_ISS,
+            "https://cds.clinic-a.example/cds-services/rpl-workup",
+        ),
     );
     assert_eq!(send(public).await.status, 200);
-    let host_built = sign(Algorithm::RS384, &claims(RSA_ISS, &format!("{}{SERVICE}", app.base)));
+    let host_built = sign(
+        Algorithm::RS384,
+        &claims(RSA_ISS, &format!("{}{SERVICE}", app.base)),
+    );
     assert_problem(&send(host_built).await, 401, "unauthorized");
 }
 
@@ -340,17 +386,34 @@ async fn an_unknown_patient_gets_no_cards_and_missing_context_is_412() {
     let cds = spawn_cds().await;
     charted_patient(&cds.app, "CDS-3", Some("ehr-3")).await;
     let stranger = json!({"resourceType": "Patient", "identifier": [{"value": "NOT-HERE"}]});
-    let res = cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-999"), Some(stranger))).await;
+    let res = cds
+        .view(
+            Algorithm::RS384,
+            RSA_ISS,
+            &hook(Some("ehr-999"), Some(stranger)),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json(), json!({"cards": []}));
 
     // Clinic B's EHR cannot see clinic A's patient, whatever ids it sends.
-    let res = cds.view(Algorithm::RS384, B_ISS, &hook(Some("ehr-3"), Some(json!({"resourceType": "Patient", "identifier": [{"value": "CDS-3"}]})))).await;
+    let res = cds
+        .view(
+            Algorithm::RS384,
+            B_ISS,
+            &hook(
+                Some("ehr-3"),
+                Some(json!({"resourceType": "Patient", "identifier": [{"value": "CDS-3"}]})),
+            ),
+        )
+        .await;
     assert_eq!(res.json(), json!({"cards": []}));
 
     let res = cds.view(Algorithm::RS384, RSA_ISS, &hook(None, None)).await;
     assert_problem(&res, 412, "precondition_failed");
-    let res = cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-999"), None)).await;
+    let res = cds
+        .view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-999"), None))
+        .await;
     assert_problem(&res, 412, "precondition_failed");
     let mut other_hook = hook(Some("ehr-3"), None);
     other_hook["hook"] = json!("order-sign");
@@ -362,7 +425,10 @@ async fn an_unknown_patient_gets_no_cards_and_missing_context_is_412() {
 async fn feedback_records_accepted_orders_and_overrides_as_reviews_in_the_checklist() {
     let cds = spawn_cds().await;
     let id = charted_patient(&cds.app, "CDS-4", Some("ehr-4")).await;
-    let cards = cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-4"), None)).await.json();
+    let cards = cds
+        .view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-4"), None))
+        .await
+        .json();
     let summary = &cards["cards"][0];
     let thyroid = summary["suggestions"]
         .as_array()
@@ -392,7 +458,10 @@ async fn feedback_records_accepted_orders_and_overrides_as_reviews_in_the_checkl
 
     let checklist = cds
         .app
-        .get(&format!("/v1/patients/{id}/checklist"), &cds.app.clinician())
+        .get(
+            &format!("/v1/patients/{id}/checklist"),
+            &cds.app.clinician(),
+        )
         .await
         .json();
     let item = |name: &str| {
@@ -414,20 +483,33 @@ async fn feedback_records_accepted_orders_and_overrides_as_reviews_in_the_checkl
 
     // Another clinic's EHR cannot give feedback on these cards; an unknown card is 404.
     let path_token = sign(Algorithm::RS384, &claims(B_ISS, &cds.aud(&path)));
-    assert_problem(&cds.call(&path, Some(&path_token), &feedback).await, 404, "not_found");
-    let unknown = json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(), "outcome": "accepted"}]});
+    assert_problem(
+        &cds.call(&path, Some(&path_token), &feedback).await,
+        404,
+        "not_found",
+    );
+    let unknown =
+        json!({"feedback": [{"card": uuid::Uuid::new_v4().to_string(), "outcome": "accepted"}]});
     let token = cds.token(Algorithm::RS384, RSA_ISS, &path);
-    assert_problem(&cds.call(&path, Some(&token), &unknown).await, 404, "not_found");
+    assert_problem(
+        &cds.call(&path, Some(&token), &unknown).await,
+        404,
+        "not_found",
+    );
 }
 
 #[actix_web::test]
 async fn every_patient_read_through_cds_hooks_is_audited_with_the_ehr_user() {
     let cds = spawn_cds().await;
     let id = charted_patient(&cds.app, "CDS-5", Some("ehr-5")).await;
-    cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-5"), None)).await;
+    cds.view(Algorithm::RS384, RSA_ISS, &hook(Some("ehr-5"), None))
+        .await;
     let audit = cds
         .app
-        .get(&format!("/v1/audit?patient_id={id}&action=read"), &cds.app.admin())
+        .get(
+            &format!("/v1/audit?patient_id={id}&action=read"),
+            &cds.app.admin(),
+        )
         .await
         .json();
     let row = audit["items"]

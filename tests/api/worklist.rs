@@ -68,7 +68,7 @@ async fn the_worklist_lists_patients_with_open_work_with_counts_and_open_items()
         .await;
 
     let page = worklist(&app, "").await;
-    assert_eq!(ids(&page), [rpl.clone()]);
+    assert_eq!(ids(&page), vec![rpl.clone()]);
     assert!(page["next_cursor"].is_null());
     let row = &page["items"][0];
     assert_eq!(row["mrn"], "WL-1");
@@ -90,7 +90,14 @@ async fn the_worklist_lists_patients_with_open_work_with_counts_and_open_items()
     for item in row["items"].as_array().unwrap() {
         let status = item["status"].as_str().unwrap();
         assert!(
-            ["outstanding", "pending", "repeat_due", "abnormal", "needs_review"].contains(&status),
+            [
+                "outstanding",
+                "pending",
+                "repeat_due",
+                "abnormal",
+                "needs_review"
+            ]
+            .contains(&status),
             "only open items: {item}"
         );
     }
@@ -113,10 +120,12 @@ async fn worklist_filters_by_status_item_overdue_due_date_and_effective_profile(
     .await;
     // Three first-trimester losses: RPL under RCOG too; her own override.
     let rcog = app
-        .create_patient(&json!({"mrn": "F-5", "profile": "rcog-2023", "pregnancies": [
+        .create_patient(
+            &json!({"mrn": "F-5", "profile": "rcog-2023", "pregnancies": [
             {"outcome": "miscarriage", "ended_on": days_ago(600), "gestational_age_weeks": 8},
             {"outcome": "miscarriage", "ended_on": days_ago(400), "gestational_age_weeks": 8},
-            {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 9}]}))
+            {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 9}]}),
+        )
         .await;
 
     let all = worklist(&app, "").await;
@@ -134,29 +143,39 @@ async fn worklist_filters_by_status_item_overdue_due_date_and_effective_profile(
         ids(&worklist(&app, "?status=repeat_due").await),
         sorted(vec![overdue.clone(), due_later.clone()])
     );
-    assert_eq!(ids(&worklist(&app, "?overdue=true").await), [overdue.clone()]);
+    assert_eq!(
+        ids(&worklist(&app, "?overdue=true").await),
+        vec![overdue.clone()]
+    );
     let row = &worklist(&app, "?overdue=true").await["items"][0];
     assert_eq!(row["overdue"], 1);
     assert!(!ids(&worklist(&app, "?overdue=false").await).contains(&overdue));
     assert_eq!(
         ids(&worklist(&app, &format!("?due_before={}", days_ago(-30))).await),
-        [overdue.clone()]
+        vec![overdue.clone()]
     );
-    assert_eq!(ids(&worklist(&app, "?status=abnormal").await), [septate.clone()]);
+    assert_eq!(
+        ids(&worklist(&app, "?status=abnormal").await),
+        vec![septate.clone()]
+    );
     assert_eq!(
         ids(&worklist(&app, "?item=uterine_anatomy&status=abnormal").await),
-        [septate.clone()]
+        vec![septate.clone()]
     );
     assert_eq!(
         ids(&worklist(&app, "?status=abnormal,repeat_due").await),
         sorted(vec![overdue.clone(), due_later.clone(), septate.clone()])
     );
     assert_eq!(
-        ids(&worklist(&app, "?item=antiphospholipid&status=repeat_due&overdue=true").await),
-        [overdue.clone()]
+        ids(&worklist(
+            &app,
+            "?item=antiphospholipid&status=repeat_due&overdue=true"
+        )
+        .await),
+        vec![overdue.clone()]
     );
     let rcog_page = worklist(&app, "?profile=rcog-2023").await;
-    assert_eq!(ids(&rcog_page), [rcog.clone()]);
+    assert_eq!(ids(&rcog_page), vec![rcog.clone()]);
     assert_eq!(rcog_page["items"][0]["profile"], "rcog-2023");
     assert_eq!(ids(&worklist(&app, "?profile=eshre-2022").await).len(), 4);
 
@@ -206,7 +225,10 @@ async fn worklist_pages_stay_stable_when_patients_are_added_between_pages() {
     assert_eq!(unique, seen, "no patient twice");
     assert_eq!(sorted(seen.clone()), seen, "in id order");
     for id in &originals {
-        assert!(seen.contains(id), "every patient present at the start is listed");
+        assert!(
+            seen.contains(id),
+            "every patient present at the start is listed"
+        );
     }
 }
 
@@ -238,26 +260,45 @@ async fn writes_keep_the_worklist_current_deleted_patients_and_profile_changes_i
         &json!({"test": "tsh", "value": {"quantity": 9.0, "unit": "m[IU]/L"}, "interpretation": "high", "collected_on": days_ago(3)}),
     )
     .await;
-    assert_eq!(ids(&worklist(&app, "?status=abnormal").await), [a.clone()]);
+    assert_eq!(
+        ids(&worklist(&app, "?status=abnormal").await),
+        vec![a.clone()]
+    );
 
-    assert_eq!(app.delete(&format!("/v1/patients/{b}"), &app.clinician()).await.status, 204);
-    assert_eq!(ids(&worklist(&app, "").await), [a.clone()]);
+    assert_eq!(
+        app.delete(&format!("/v1/patients/{b}"), &app.clinician())
+            .await
+            .status,
+        204
+    );
+    assert_eq!(ids(&worklist(&app, "").await), vec![a.clone()]);
 
     // Two losses are not RPL under RCOG: once it is the clinic default, nothing is outstanding
     // (the abnormal TSH on record still is).
     let c = rpl_patient(&app, "W-3", None).await;
     let res = app
-        .patch("/v1/clinic", &app.admin(), &json!({"default_profile": "rcog-2023"}))
+        .patch(
+            "/v1/clinic",
+            &app.admin(),
+            &json!({"default_profile": "rcog-2023"}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let page = worklist(&app, "").await;
-    assert_eq!(ids(&page), [a.clone()]);
+    assert_eq!(ids(&page), vec![a.clone()]);
     assert_eq!(page["items"][0]["profile"], "rcog-2023");
     assert_eq!(page["items"][0]["counts"]["outstanding"], 0);
-    app.patch(&format!("/v1/patients/{c}"), &app.clinician(), &json!({"profile": "eshre-2022"}))
-        .await;
+    app.patch(
+        &format!("/v1/patients/{c}"),
+        &app.clinician(),
+        &json!({"profile": "eshre-2022"}),
+    )
+    .await;
     assert_eq!(ids(&worklist(&app, "").await), [a.clone(), c.clone()]);
-    assert_eq!(ids(&worklist(&app, "?profile=eshre-2022").await), [c.clone()]);
+    assert_eq!(
+        ids(&worklist(&app, "?profile=eshre-2022").await),
+        vec![c.clone()]
+    );
 }
 
 /// Sets `sql` on the test database directly (what a summary written long ago looks like).
@@ -292,7 +333,7 @@ async fn a_summary_whose_refresh_date_has_passed_is_re_evaluated_before_the_page
         ),
     );
     let page = worklist(&app, "?status=repeat_due").await;
-    assert_eq!(ids(&page), [id.clone()], "re-evaluated for today");
+    assert_eq!(ids(&page), vec![id.clone()], "re-evaluated for today");
     let row = &page["items"][0];
     assert_eq!(row["counts"]["repeat_due"], 1);
     assert_eq!(row["overdue"], 1);
@@ -317,4 +358,36 @@ async fn every_patient_listed_on_the_worklist_is_audited_as_read() {
         .map(|r| r["patient_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(sorted(read), sorted(vec![a, b]));
+}
+
+#[actix_web::test]
+async fn seeding_writes_patients_whose_summaries_fill_the_worklist() {
+    let app = spawn_app().await;
+    let backend = rpl_workup::storage::Backend::from_url(&app.db.url).unwrap();
+    let pool = rpl_workup::storage::build_pool(backend, 1);
+    let mut conn = pool.get().unwrap();
+    let plan = rpl_workup::seed::SeedPlan {
+        clinic: "bench-clinic".to_owned(),
+        patients: 40,
+        batch: 15,
+        rng_seed: 7,
+    };
+    let mut batches = Vec::new();
+    rpl_workup::seed::run(&mut conn, &plan, |done| batches.push(done)).unwrap();
+    assert_eq!(batches, [15, 30, 40]);
+    let token = app.token(rpl_workup::auth::Role::Clinician, "bench-clinic");
+    let page = app.get("/v1/worklist?limit=500", &token).await.json();
+    let n = page["items"].as_array().unwrap().len();
+    assert!(
+        n > 10 && n <= 40,
+        "most seeded patients have open work: {n}"
+    );
+    assert_eq!(
+        app.get("/v1/worklist", &app.clinician()).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "another clinic's seed is not clinic A's"
+    );
 }

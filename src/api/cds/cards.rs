@@ -86,7 +86,11 @@ pub struct Issued {
 pub const OVERRIDE_REASONS: [(&str, &str, &str); 3] = [
     ("acknowledged", "Seen; will act on it", "acknowledge"),
     ("patient_declined", "Patient declined", "declined"),
-    ("not_applicable", "Not applicable to this patient", "not_applicable"),
+    (
+        "not_applicable",
+        "Not applicable to this patient",
+        "not_applicable",
+    ),
 ];
 
 fn override_reasons() -> Vec<Coding> {
@@ -140,7 +144,12 @@ fn to_order(item: &ChecklistItem, profile: &Profile) -> Vec<(TestCode, bool)> {
     tests
 }
 
-fn service_request(test: TestCode, partner: bool, patient_ref: &str, reason: &str) -> Option<Value> {
+fn service_request(
+    test: TestCode,
+    partner: bool,
+    patient_ref: &str,
+    reason: &str,
+) -> Option<Value> {
     let entry = test.entry();
     let loinc = entry.loinc.first()?;
     let mut resource = json!({
@@ -212,11 +221,19 @@ fn item_detail(item: &ChecklistItem) -> String {
 }
 
 /// The cards for one patient's checklist, and what each uuid means.
-pub fn cards(checklist: &Checklist, profile: &Profile, patient_ref: &str) -> (Vec<Card>, Vec<Issued>) {
+pub fn cards(
+    checklist: &Checklist,
+    profile: &Profile,
+    patient_ref: &str,
+) -> (Vec<Card>, Vec<Issued>) {
     let mut cards = Vec::new();
     let mut issued = Vec::new();
     let s = &checklist.summary;
-    let open: Vec<&ChecklistItem> = checklist.items.iter().filter(|i| i.status.is_open()).collect();
+    let open: Vec<&ChecklistItem> = checklist
+        .items
+        .iter()
+        .filter(|i| i.status.is_open())
+        .collect();
 
     // The summary card, with a suggestion per outstanding item.
     let summary_id = new_id();
@@ -269,7 +286,12 @@ pub fn cards(checklist: &Checklist, profile: &Profile, patient_ref: &str) -> (Ve
         uuid: summary_id,
         summary: clip(&format!("RPL workup ({}): {state}", checklist.profile.id)),
         detail,
-        indicator: if s.abnormal > 0 || s.overdue > 0 { "warning" } else { "info" }.to_owned(),
+        indicator: if s.abnormal > 0 || s.overdue > 0 {
+            "warning"
+        } else {
+            "info"
+        }
+        .to_owned(),
         source: Source {
             label: profile.title.clone(),
             topic: None,

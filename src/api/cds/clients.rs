@@ -74,7 +74,8 @@ fn client(base: &Path, e: ClientEntry) -> Result<CdsClient, String> {
     let keys = match (&e.public_key_file, &e.jwks_file) {
         (Some(pem), None) => {
             let bytes = std::fs::read(base.join(pem)).map_err(|err| format!("{pem}: {err}"))?;
-            vec![pem_key(&bytes).ok_or_else(|| format!("{pem}: neither an RSA nor an EC public key"))?]
+            vec![pem_key(&bytes)
+                .ok_or_else(|| format!("{pem}: neither an RSA nor an EC public key"))?]
         }
         (None, Some(jwks)) => {
             let bytes = std::fs::read(base.join(jwks)).map_err(|err| format!("{jwks}: {err}"))?;

@@ -88,7 +88,8 @@ pub async fn cds_feedback(
                 .iter()
                 .find(|r| r.kind == "card")
                 .ok_or(ApiError::NotFound)?;
-            let patient = patients::find(conn, clinic, &card.patient_id)?.ok_or(ApiError::NotFound)?;
+            let patient =
+                patients::find(conn, clinic, &card.patient_id)?.ok_or(ApiError::NotFound)?;
             let mut record = |conn: &mut storage::AnyConnection,
                               item: &str,
                               action: &str,
@@ -122,20 +123,31 @@ pub async fn cds_feedback(
                                     format!("'{}' is not a suggestion of this card", s.id),
                                 )
                             })?;
-                        record(conn, &item, "ordered", Some("Ordered from a CDS Hooks card".to_owned()))?;
+                        record(
+                            conn,
+                            &item,
+                            "ordered",
+                            Some("Ordered from a CDS Hooks card".to_owned()),
+                        )?;
                     }
                 }
                 "overridden" => {
                     let Some(item) = card.item.clone() else {
                         continue; // The summary card is about no one item.
                     };
-                    let Some(reason) = fb.override_reason.as_ref().and_then(|o| o.reason.as_ref()) else {
+                    let Some(reason) = fb.override_reason.as_ref().and_then(|o| o.reason.as_ref())
+                    else {
                         continue; // Dismissed without a reason: nothing decided.
                     };
                     let action = OVERRIDE_REASONS
                         .iter()
                         .find(|(code, _, _)| *code == reason.code)
-                        .filter(|_| reason.system.as_deref().is_none_or(|s| s == OVERRIDE_SYSTEM))
+                        .filter(|_| {
+                            reason
+                                .system
+                                .as_deref()
+                                .is_none_or(|s| s == OVERRIDE_SYSTEM)
+                        })
                         .map(|(_, _, action)| *action)
                         .ok_or_else(|| {
                             ApiError::field(

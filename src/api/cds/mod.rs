@@ -71,7 +71,9 @@ async fn json_body<T: serde::de::DeserializeOwned + 'static>(
     payload: web::Payload,
 ) -> Result<T, crate::api::error::ApiError> {
     let mut payload = payload.into_inner();
-    Ok(crate::api::extract::JsonBody::<T>::from_request(req, &mut payload)
-        .await?
-        .into_inner())
+    Ok(
+        crate::api::extract::JsonBody::<T>::from_request(req, &mut payload)
+            .await?
+            .into_inner(),
+    )
 }

@@ -59,7 +59,9 @@ fn prefetched_identifiers(patient: &Value, system: Option<&str>) -> Option<Vec<S
         .and_then(Value::as_array)
         .map(|ids| {
             ids.iter()
-                .filter(|id| system.is_none_or(|s| id.get("system").and_then(Value::as_str) == Some(s)))
+                .filter(|id| {
+                    system.is_none_or(|s| id.get("system").and_then(Value::as_str) == Some(s))
+                })
                 .filter_map(|id| id.get("value")?.as_str().map(str::to_owned))
                 .collect()
         })

@@ -72,7 +72,11 @@ pub async fn verify(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiEr
     let family = match header.alg {
         Algorithm::RS256 | Algorithm::RS384 => KeyFamily::Rsa,
         Algorithm::ES384 => KeyFamily::Ec,
-        _ => return Err(refuse("CDS Hooks accepts RS256, RS384 or ES384 tokens only")),
+        _ => {
+            return Err(refuse(
+                "CDS Hooks accepts RS256, RS384 or ES384 tokens only",
+            ))
+        }
     };
     let unverified: Unverified = jsonwebtoken::dangerous::insecure_decode_claims(&token)
         .map_err(|_| refuse("malformed JWT"))?;
