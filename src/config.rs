@@ -22,6 +22,27 @@ pub enum Command {
     Openapi,
     /// Mint a token with the configured shared secret (RPL_JWT_SECRET).
     Token(TokenArgs),
+    /// Seed synthetic patients (histories, results, reviews) with worklist summaries, for
+    /// benchmarks and demos. Never real data.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// How many patients to add.
+    #[arg(long, default_value_t = 1000)]
+    pub patients: u32,
+    /// The clinic (`org`) they belong to.
+    #[arg(long, default_value = "bench-clinic")]
+    pub org: String,
+    /// Patients per transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: u32,
+    /// Random seed (the same seed gives the same histories and results).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        Some(Command::Seed(args)) => seed(&args),
         Some(Command::Token(args)) => {
             rpl_workup::config::mint_token(&args).map(|t| println!("{t}"))
         }
@@ -54,6 +55,31 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         }
         app.server.await.map_err(|e| e.to_string())
     })
+}
+
+fn seed(args: &rpl_workup::config::SeedArgs) -> Result<(), String> {
+    let clinic = rpl_workup::domain::ids::ClinicId::parse(&args.org).map_err(str::to_owned)?;
+    let backend = storage::Backend::from_url(&args.database.database_url)?;
+    let pool = storage::build_pool(backend, 1);
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    storage::run_migrations(&mut conn)?;
+    let plan = rpl_workup::seed::SeedPlan {
+        clinic: clinic.as_str().to_owned(),
+        patients: args.patients,
+        batch: args.batch,
+        rng_seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    rpl_workup::seed::run(&mut conn, &plan, |done| {
+        eprintln!("seeded {done}/{} patients", args.patients);
+    })?;
+    println!(
+        "seeded {} patients for clinic '{}' in {:.1} s",
+        args.patients,
+        plan.clinic,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn migrate(url: &str) -> Result<(), String> {

@@ -98,9 +98,29 @@ static INGESTED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     c
 });
 
+static WORKLIST_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "rpl_worklist_refreshes_total",
+            "Worklist summaries re-evaluated, by reason (write, clinic, time, seed)",
+        ),
+        &["reason"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
 /// Counts `n` lab results of `feed` with `outcome` (after their transaction committed).
 pub fn count_ingested(feed: &str, outcome: &str, n: u64) {
     if n > 0 {
         INGESTED.with_label_values(&[feed, outcome]).inc_by(n);
     }
+}
+
+/// One worklist summary re-evaluated.
+pub fn observe_worklist_refresh(reason: &str) {
+    WORKLIST_REFRESHES.with_label_values(&[reason]).inc();
 }

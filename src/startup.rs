@@ -40,6 +40,7 @@ checklist item says why and cites its guideline.",
         (name = "profiles", description = "Guideline profiles"),
         (name = "lab", description = "Lab feeds: JSON, FHIR R4, HL7 v2"),
         (name = "audit", description = "The audit trail (admins)"),
+        (name = "cds-hooks", description = "CDS Hooks 2.0 for EHRs (asymmetric JWT of an allow-listed EHR)"),
         (name = "operations", description = "Health, metrics")
     )
 )]
@@ -204,6 +205,13 @@ impl Application {
         };
         let known = web::Data::new(KnownRoutes::from_openapi(&openapi_document()));
         let auth_data = web::Data::new(auth.clone());
+        let cds_clients = web::Data::new(match &args.cds_clients_file {
+            Some(path) => {
+                crate::api::cds::clients::CdsClients::load(path).map_err(StartupError::Config)?
+            }
+            None => crate::api::cds::clients::CdsClients::default(),
+        });
+        let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));
         let mut server = HttpServer::new(move || {
             let (app, doc) = App::new()
                 .into_utoipa_app()
@@ -212,6 +220,8 @@ impl Application {
                 .split_for_parts();
             app.app_data(web::Data::new(state.clone()))
                 .app_data(auth_data.clone())
+                .app_data(cds_clients.clone())
+                .app_data(public_url.clone())
                 .app_data(web::Data::new(limits))
                 .app_data(known.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {

@@ -2,8 +2,10 @@
 //! checks the token, the role and the clinic, and reaches the database through `AppState::db`.
 
 pub mod audit;
+pub mod audit_fhir;
 pub mod audit_trail;
 pub mod catalogue;
+pub mod cds;
 pub mod checklist;
 pub mod clinic;
 pub mod code_maps;
@@ -20,6 +22,7 @@ pub mod results;
 pub mod reviews;
 pub mod state;
 pub mod unit_of_work;
+pub mod worklist;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -60,5 +63,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(lab::post_lab_results)
         .service(lab::post_fhir_observation)
         .service(lab::post_fhir_bundle)
-        .service(lab::post_hl7_message);
+        .service(lab::post_hl7_message)
+        .service(worklist::get_worklist)
+        .service(audit_fhir::get_audit_event)
+        .service(cds::cds_discovery)
+        .service(cds::cds_patient_view)
+        .service(cds::cds_feedback);
 }

@@ -100,3 +100,13 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// One row of the clinic's audit log.
+pub fn find(conn: &mut AnyConnection, clinic_id: &str, id: &str) -> QueryResult<Option<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::id.eq(id))
+        .filter(audit_log::clinic_id.eq(clinic_id))
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -15,6 +15,7 @@ macro_rules! per_backend {
 pub(crate) use per_backend;
 
 pub mod audit;
+pub mod cds;
 pub mod clinic_profiles;
 pub mod clinics;
 pub mod code_maps;
@@ -24,6 +25,7 @@ pub mod pregnancies;
 pub mod results;
 pub mod reviews;
 pub mod schema;
+pub mod worklist;
 
 use std::time::Duration;
 

@@ -173,3 +173,56 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     audit_log,
 );
+
+diesel::table! {
+    worklist_summaries (patient_id) {
+        patient_id -> Text,
+        clinic_id -> Text,
+        profile -> Text,
+        outstanding -> Integer,
+        pending -> Integer,
+        repeat_due -> Integer,
+        abnormal -> Integer,
+        needs_review -> Integer,
+        complete -> Integer,
+        overdue -> Integer,
+        next_due_on -> Nullable<Date>,
+        refresh_on -> Nullable<Date>,
+        open_work -> Bool,
+        evaluated_on -> Date,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    worklist_items (patient_id, item) {
+        patient_id -> Text,
+        item -> Text,
+        clinic_id -> Text,
+        status -> Text,
+        due_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    cds_jti (issuer, jti) {
+        issuer -> Text,
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cds_issued (id) {
+        id -> Text,
+        kind -> Text,
+        card_id -> Text,
+        clinic_id -> Text,
+        patient_id -> Text,
+        item -> Nullable<Text>,
+        hook_instance -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(worklist_summaries, worklist_items, patients);

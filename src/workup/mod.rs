@@ -3,6 +3,7 @@
 
 pub mod profiles;
 pub mod record;
+pub mod summary;
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -41,16 +42,26 @@ pub fn checklist(
 }
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the
-/// write that changed it).
+/// write that changed it). A deleted patient drops out of the worklist.
 pub fn refresh_summary(
-    _conn: &mut AnyConnection,
-    _clinic_id: &str,
-    _patient_id: &str,
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    patient_id: &str,
 ) -> QueryResult<()> {
-    Ok(())
+    summary::refresh(
+        conn,
+        clinic_id,
+        patient_id,
+        record::today(),
+        summary::Reason::Write,
+    )
 }
 
-/// Re-evaluates every patient of the clinic (after its default profile changed).
-pub fn refresh_clinic(_conn: &mut AnyConnection, _clinic_id: &str) -> QueryResult<()> {
+/// Re-evaluates every patient of the clinic that follows the clinic default (after it changed).
+pub fn refresh_clinic(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<()> {
+    let today = record::today();
+    for patient_id in crate::storage::worklist::patients_on_clinic_default(conn, clinic_id)? {
+        summary::refresh(conn, clinic_id, &patient_id, today, summary::Reason::Clinic)?;
+    }
     Ok(())
 }

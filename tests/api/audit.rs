@@ -84,3 +84,67 @@ async fn the_audit_pages_with_a_cursor_and_filters_by_actor() {
     assert_eq!(second["items"].as_array().unwrap().len(), 2);
     assert!(second["next_cursor"].is_null());
 }
+
+#[actix_web::test]
+async fn an_audit_row_exports_as_a_fhir_audit_event_for_admins_of_its_clinic_only() {
+    let app = spawn_app().await;
+    let id = app.create_patient(&json!({"mrn": "AUD-3"})).await;
+    app.get(&format!("/v1/patients/{id}"), &app.clinician())
+        .await;
+    let rows = app
+        .get(
+            &format!("/v1/audit?patient_id={id}&action=read"),
+            &app.admin(),
+        )
+        .await
+        .json();
+    let row = &rows["items"][0];
+    let row_id = row["id"].as_str().unwrap();
+    let path = format!("/v1/audit/{row_id}/fhir");
+
+    let res = app.get(&path, &app.admin()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/fhir+json")
+    );
+    let event = res.json();
+    assert_eq!(event["resourceType"], "AuditEvent");
+    assert_eq!(event["id"], row_id);
+    assert_eq!(event["action"], "R");
+    assert_eq!(event["type"]["code"], "110110");
+    assert_eq!(event["subtype"][0]["code"], "read");
+    assert_eq!(event["outcome"], "0");
+    assert_eq!(
+        event["recorded"].as_str().unwrap().len(),
+        27,
+        "RFC 3339 UTC with micros"
+    );
+    assert_eq!(
+        event["agent"][0]["who"]["identifier"]["value"],
+        "clinician-user"
+    );
+    assert_eq!(event["agent"][0]["requestor"], true);
+    assert_eq!(
+        event["entity"][0]["what"]["reference"],
+        format!("Patient/{id}")
+    );
+    assert_eq!(event["source"]["site"], CLINIC_A);
+
+    assert_problem(&app.get(&path, &app.clinician()).await, 403, "forbidden");
+    assert_problem(&app.get(&path, &app.lab()).await, 403, "forbidden");
+    assert_problem(
+        &app.get(&path, &app.token(Role::Admin, CLINIC_B)).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.get(
+            &format!("/v1/audit/{}/fhir", uuid::Uuid::now_v7()),
+            &app.admin(),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+}

@@ -323,3 +323,58 @@ async fn only_a_lab_token_may_post_to_the_lab_feeds_and_each_refuses_in_its_own_
         );
     }
 }
+
+/// Clinic-level reads beyond the patient endpoints: (path, roles allowed).
+fn clinic_endpoints() -> Vec<(&'static str, &'static [Role])> {
+    vec![
+        ("/v1/worklist", &[Role::Clinician, Role::Admin]),
+        (
+            "/v1/worklist?status=outstanding&overdue=false",
+            &[Role::Clinician, Role::Admin],
+        ),
+        ("/v1/audit", &[Role::Admin]),
+    ]
+}
+
+#[actix_web::test]
+async fn the_worklist_is_for_clinicians_and_admins_and_the_audit_for_admins() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    for (path, allowed) in clinic_endpoints() {
+        for role in Role::ALL {
+            let res = app.get(path, &app.token(role, CLINIC_A)).await;
+            if allowed.contains(&role) {
+                assert_eq!(res.status, 200, "{role:?} {path}: {}", res.text());
+            } else {
+                assert_problem(&res, 403, "forbidden");
+            }
+        }
+        let res = app.send("GET", path, None, None, None, &[]).await;
+        assert_problem(&res, 401, "unauthorized");
+    }
+    // Another clinic's clinician sees an empty worklist, never clinic A's patients.
+    let other = app
+        .get("/v1/worklist", &app.token(Role::Clinician, CLINIC_B))
+        .await
+        .json();
+    assert_eq!(other["items"].as_array().unwrap().len(), 0);
+}
+
+#[actix_web::test]
+async fn cds_hooks_endpoints_refuse_the_services_own_user_tokens() {
+    let app = spawn_app().await;
+    let body = json!({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}});
+    for role in Role::ALL {
+        for path in [
+            "/cds-services/rpl-workup",
+            "/cds-services/rpl-workup/feedback",
+        ] {
+            let res = app.post(path, &app.token(role, CLINIC_A), &body).await;
+            assert_problem(&res, 401, "unauthorized");
+        }
+    }
+    let discovery = app
+        .send("GET", "/cds-services", None, None, None, &[])
+        .await;
+    assert_eq!(discovery.status, 200);
+}

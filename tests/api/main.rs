@@ -4,6 +4,7 @@
 mod audit;
 mod auth_matrix;
 mod auth_modes;
+mod cds;
 mod checklist;
 mod helpers;
 mod http_contract;
@@ -17,3 +18,4 @@ mod operations;
 mod patients;
 mod results;
 mod settings;
+mod worklist;

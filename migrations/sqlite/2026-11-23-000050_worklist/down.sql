@@ -1,0 +1,2 @@
+DROP TABLE worklist_items;
+DROP TABLE worklist_summaries;

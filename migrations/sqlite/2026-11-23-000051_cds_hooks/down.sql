@@ -1,0 +1,2 @@
+DROP TABLE cds_issued;
+DROP TABLE cds_jti;

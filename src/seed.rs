@@ -1,0 +1,397 @@
+//! `rpl-workup seed`: synthetic but realistic patients for benchmarks and demos — obstetric
+//! histories, results (some abnormal, some positive antiphospholipid needing a repeat), some
+//! reviews — written in batched transactions with their worklist summaries. Never real data.
+
+use chrono::{Days, NaiveDate};
+use diesel::RunQueryDsl;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::catalogue::TestCode;
+use crate::storage::pregnancies::NewPregnancy;
+use crate::storage::results::{NewResult, ResultVersionRow};
+use crate::storage::reviews::ReviewRow;
+use crate::storage::schema::{patients, result_versions, results, reviews};
+use crate::storage::{self, clinics, patients::NewPatient, AnyConnection};
+use crate::workup::summary::{self, Reason};
+
+/// What to seed.
+#[derive(Debug, Clone)]
+pub struct SeedPlan {
+    pub clinic: String,
+    pub patients: u32,
+    pub batch: u32,
+    pub rng_seed: u64,
+}
+
+/// One generated patient's rows.
+#[derive(Default)]
+struct Batch {
+    patients: Vec<NewPatient>,
+    pregnancies: Vec<NewPregnancy>,
+    results: Vec<NewResult>,
+    versions: Vec<ResultVersionRow>,
+    reviews: Vec<ReviewRow>,
+}
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+struct Gen<'a> {
+    rng: StdRng,
+    clinic: &'a str,
+    today: NaiveDate,
+    now: chrono::NaiveDateTime,
+}
+
+impl Gen<'_> {
+    fn days_ago(&mut self, lo: u64, hi: u64) -> NaiveDate {
+        self.today - Days::new(self.rng.random_range(lo..=hi))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn result(
+        &mut self,
+        b: &mut Batch,
+        patient: &str,
+        test: TestCode,
+        subject: &str,
+        quantity: Option<(f64, &str)>,
+        finding: Option<(&str, Option<&str>)>,
+        interpretation: Option<&str>,
+        modality: Option<&str>,
+        collected_on: NaiveDate,
+    ) {
+        let rid = id();
+        b.results.push(NewResult {
+            id: rid.clone(),
+            clinic_id: self.clinic.to_owned(),
+            patient_id: patient.to_owned(),
+            test: test.as_str().to_owned(),
+            subject: subject.to_owned(),
+            pregnancy_id: None,
+            source: "seed".to_owned(),
+            accession: None,
+            latest_version: 1,
+            created_at: self.now,
+            updated_at: self.now,
+        });
+        let mut v = ResultVersionRow {
+            result_id: rid,
+            version: 1,
+            status: "final".to_owned(),
+            loinc: test.entry().loinc.first().map(|l| (*l).to_owned()),
+            value_quantity: quantity.map(|q| q.0),
+            value_unit: quantity.map(|q| q.1.to_owned()),
+            value_finding: finding.map(|f| f.0.to_owned()),
+            value_text: finding.and_then(|f| f.1.map(str::to_owned)),
+            interpretation: interpretation.map(str::to_owned),
+            reference_low: None,
+            reference_high: None,
+            reference_unit: None,
+            modality: modality.map(str::to_owned),
+            collected_on: Some(collected_on),
+            reported_at: None,
+            on_anticoagulation: false,
+            note: None,
+            content_hash: String::new(),
+            recorded_by: "seed".to_owned(),
+            recorded_at: self.now,
+        };
+        v.content_hash = v.fingerprint();
+        b.versions.push(v);
+    }
+
+    fn patient(&mut self, b: &mut Batch, mrn: String) {
+        let pid = id();
+        let birth = self.days_ago(25 * 365, 43 * 365);
+        b.patients.push(NewPatient {
+            id: pid.clone(),
+            clinic_id: self.clinic.to_owned(),
+            mrn,
+            ehr_patient_id: None,
+            birth_date: Some(birth),
+            partner_mrn: None,
+            partner_birth_date: None,
+            profile: None,
+            created_at: self.now,
+            updated_at: self.now,
+        });
+        // Most patients referred for RPL have two to four losses; some only one so far.
+        let count = self.rng.random_range(1..=5);
+        let mut ends: Vec<NaiveDate> = (0..count).map(|_| self.days_ago(30, 6 * 365)).collect();
+        ends.sort();
+        for ended in ends {
+            let roll = self.rng.random_range(0..100);
+            let (outcome, weeks) = match roll {
+                0..=64 => ("miscarriage", self.rng.random_range(5..=12)),
+                65..=69 => ("miscarriage", self.rng.random_range(13..=21)),
+                70..=79 => ("biochemical", 4),
+                80..=94 => ("live_birth", self.rng.random_range(37..=41)),
+                _ => ("ectopic", self.rng.random_range(5..=9)),
+            };
+            b.pregnancies.push(NewPregnancy {
+                id: id(),
+                patient_id: pid.clone(),
+                outcome: outcome.to_owned(),
+                ended_on: Some(ended),
+                gestational_age_weeks: Some(weeks),
+                gestational_age_days: Some(self.rng.random_range(0..=6)),
+                conception: Some(
+                    if self.rng.random_bool(0.85) {
+                        "spontaneous"
+                    } else {
+                        "ivf"
+                    }
+                    .to_owned(),
+                ),
+                notes: None,
+                created_at: self.now,
+                updated_at: self.now,
+            });
+        }
+        self.results(b, &pid);
+        if self.rng.random_bool(0.1) {
+            let item = if self.rng.random_bool(0.5) {
+                "thyroid"
+            } else {
+                "uterine_anatomy"
+            };
+            b.reviews.push(ReviewRow {
+                id: id(),
+                patient_id: pid.clone(),
+                item: Some(item.to_owned()),
+                action: if item == "thyroid" {
+                    "ordered"
+                } else {
+                    "acknowledge"
+                }
+                .to_owned(),
+                note: None,
+                created_by: "seed".to_owned(),
+                created_at: self.now,
+                withdrawn_by: None,
+                withdrawn_at: None,
+            });
+        }
+    }
+
+    fn results(&mut self, b: &mut Batch, pid: &str) {
+        use TestCode::*;
+        if self.rng.random_bool(0.6) {
+            let on = self.days_ago(5, 400);
+            let high = self.rng.random_bool(0.1);
+            let (q, flag) = if high { (6.5, "high") } else { (1.8, "normal") };
+            self.result(
+                b,
+                pid,
+                Tsh,
+                "patient",
+                Some((q, "m[IU]/L")),
+                None,
+                Some(flag),
+                None,
+                on,
+            );
+            if self.rng.random_bool(0.7) {
+                let pos = self.rng.random_bool(0.1);
+                let (q, flag) = if pos {
+                    (120.0, "positive")
+                } else {
+                    (8.0, "negative")
+                };
+                self.result(
+                    b,
+                    pid,
+                    TpoAntibodies,
+                    "patient",
+                    Some((q, "[IU]/mL")),
+                    None,
+                    Some(flag),
+                    None,
+                    on,
+                );
+            }
+        }
+        if self.rng.random_bool(0.5) {
+            let on = self.days_ago(5, 300);
+            let pos = self.rng.random_bool(0.15);
+            let (q, flag) = if pos {
+                (52.0, "positive")
+            } else {
+                (6.0, "negative")
+            };
+            self.result(
+                b,
+                pid,
+                AnticardiolipinIgg,
+                "patient",
+                Some((q, "[GPL'U]/mL")),
+                None,
+                Some(flag),
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                AnticardiolipinIgm,
+                "patient",
+                Some((4.0, "[MPL'U]/mL")),
+                None,
+                Some("negative"),
+                None,
+                on,
+            );
+            if self.rng.random_bool(0.8) {
+                self.result(
+                    b,
+                    pid,
+                    LupusAnticoagulant,
+                    "patient",
+                    None,
+                    Some(("negative", None)),
+                    Some("negative"),
+                    None,
+                    on,
+                );
+            }
+        }
+        if self.rng.random_bool(0.4) {
+            let on = self.days_ago(5, 500);
+            let finding = if self.rng.random_bool(0.85) {
+                "normal"
+            } else {
+                "septate"
+            };
+            self.result(
+                b,
+                pid,
+                UterineImaging,
+                "patient",
+                None,
+                Some((finding, None)),
+                None,
+                Some("3d_tvus"),
+                on,
+            );
+        }
+        if self.rng.random_bool(0.15) {
+            let on = self.days_ago(30, 700);
+            self.result(
+                b,
+                pid,
+                Karyotype,
+                "patient",
+                None,
+                Some(("normal", Some("46,XX"))),
+                None,
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                Karyotype,
+                "partner",
+                None,
+                Some(("normal", Some("46,XY"))),
+                None,
+                None,
+                on,
+            );
+        }
+        if self.rng.random_bool(0.5) {
+            let on = self.days_ago(5, 200);
+            let bmi = self.rng.random_range(19.0..34.0_f64);
+            self.result(
+                b,
+                pid,
+                Bmi,
+                "patient",
+                Some(((bmi * 10.0).round() / 10.0, "kg/m2")),
+                None,
+                None,
+                None,
+                on,
+            );
+            self.result(
+                b,
+                pid,
+                SmokingStatus,
+                "patient",
+                None,
+                Some(("never", None)),
+                None,
+                None,
+                on,
+            );
+        }
+    }
+}
+
+fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
+    // SQLite caps bound parameters per statement; these chunks stay well below it.
+    for chunk in b.patients.chunks(500) {
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(patients::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in b.pregnancies.chunks(500) {
+        storage::pregnancies::insert(conn, chunk)?;
+    }
+    for chunk in b.results.chunks(500) {
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in b.versions.chunks(500) {
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in b.reviews.chunks(500) {
+        storage::per_backend!(&mut *conn, |c| diesel::insert_into(reviews::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Seeds `plan.patients` patients in transactions of `plan.batch`, each with her summary.
+/// `progress` is told how many are done after each batch.
+pub fn run(
+    conn: &mut AnyConnection,
+    plan: &SeedPlan,
+    mut progress: impl FnMut(u32),
+) -> Result<(), String> {
+    let today = crate::workup::record::today();
+    let run_tag = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let mut gen = Gen {
+        rng: StdRng::seed_from_u64(plan.rng_seed),
+        clinic: &plan.clinic,
+        today,
+        now: storage::now(),
+    };
+    clinics::ensure(conn, &plan.clinic).map_err(|e| e.to_string())?;
+    let mut done = 0;
+    while done < plan.patients {
+        let n = plan.batch.max(1).min(plan.patients - done);
+        let mut batch = Batch::default();
+        for i in 0..n {
+            gen.patient(&mut batch, format!("SEED-{run_tag}-{:07}", done + i));
+        }
+        storage::write_transaction(conn, |conn| {
+            insert(conn, &batch)?;
+            for p in &batch.patients {
+                summary::refresh(conn, &plan.clinic, &p.id, today, Reason::Seed)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(|e| e.to_string())?;
+        done += n;
+        progress(done);
+    }
+    Ok(())
+}

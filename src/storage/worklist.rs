@@ -1,0 +1,202 @@
+//! Worklist summaries: one row per live patient (counts per status, overdue, next due date, the
+//! date time alone changes her checklist) and her open items. Derived data, rewritten whole on
+//! every refresh inside the caller's transaction.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{patients, worklist_items, worklist_summaries};
+use super::AnyConnection;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = worklist_summaries)]
+pub struct SummaryRow {
+    pub patient_id: String,
+    pub clinic_id: String,
+    pub profile: String,
+    pub outstanding: i32,
+    pub pending: i32,
+    pub repeat_due: i32,
+    pub abnormal: i32,
+    pub needs_review: i32,
+    pub complete: i32,
+    pub overdue: i32,
+    pub next_due_on: Option<NaiveDate>,
+    pub refresh_on: Option<NaiveDate>,
+    pub open_work: bool,
+    pub evaluated_on: NaiveDate,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = worklist_items)]
+pub struct ItemRow {
+    pub patient_id: String,
+    pub item: String,
+    pub clinic_id: String,
+    pub status: String,
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Replaces the patient's summary and open items.
+pub fn replace(
+    conn: &mut AnyConnection,
+    summary: &SummaryRow,
+    items: &[ItemRow],
+) -> QueryResult<()> {
+    remove(conn, &summary.patient_id)?;
+    diesel::insert_into(worklist_summaries::table)
+        .values(summary)
+        .execute(conn)?;
+    if !items.is_empty() {
+        super::per_backend!(&mut *conn, |c| diesel::insert_into(worklist_items::table)
+            .values(items)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Drops the patient from the worklist (she was deleted, or cannot be evaluated).
+pub fn remove(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<()> {
+    diesel::delete(worklist_items::table.filter(worklist_items::patient_id.eq(patient_id)))
+        .execute(conn)?;
+    diesel::delete(worklist_summaries::table.find(patient_id)).execute(conn)?;
+    Ok(())
+}
+
+/// Up to `limit` of the clinic's patients whose summary must be re-evaluated on `today`.
+pub fn stale(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    worklist_summaries::table
+        .filter(worklist_summaries::clinic_id.eq(clinic_id))
+        .filter(worklist_summaries::refresh_on.le(today))
+        .select(worklist_summaries::patient_id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Which patients a worklist page lists.
+#[derive(Debug, Clone, Default)]
+pub struct WorklistFilter {
+    /// Effective profile of the patient.
+    pub profile: Option<String>,
+    /// An open item with one of these statuses (any open status when empty).
+    pub statuses: Vec<String>,
+    /// This item is open (with one of `statuses`, when given).
+    pub item: Option<String>,
+    /// `Some(true)`: a (matching) item is overdue; `Some(false)`: no item is overdue.
+    pub overdue: Option<bool>,
+    /// A (matching) item is due before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Overdue means `due_on < today`.
+    pub today: NaiveDate,
+}
+
+/// One keyset page of the clinic's patients with open work, in patient id order after `after`.
+pub fn page(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    filter: &WorklistFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<SummaryRow>> {
+    // Boxed subqueries only compose on a concrete backend: build the query once per backend.
+    super::per_backend!(conn, |c| {
+        use worklist_items as i;
+        use worklist_summaries as s;
+        let mut query = s::table
+            .filter(s::clinic_id.eq(clinic_id))
+            .filter(s::open_work.eq(true))
+            .select(SummaryRow::as_select())
+            .order(s::patient_id.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(profile) = &filter.profile {
+            query = query.filter(s::profile.eq(profile.clone()));
+        }
+        if let Some(after) = after {
+            query = query.filter(s::patient_id.gt(after.to_owned()));
+        }
+        let by_item = !filter.statuses.is_empty()
+            || filter.item.is_some()
+            || filter.overdue == Some(true)
+            || filter.due_before.is_some();
+        if by_item {
+            let mut sub = i::table
+                .filter(i::clinic_id.eq(clinic_id.to_owned()))
+                .select(i::patient_id)
+                .into_boxed();
+            if let Some(after) = after {
+                sub = sub.filter(i::patient_id.gt(after.to_owned()));
+            }
+            if !filter.statuses.is_empty() {
+                sub = sub.filter(i::status.eq_any(filter.statuses.clone()));
+            }
+            if let Some(item) = &filter.item {
+                sub = sub.filter(i::item.eq(item.clone()));
+            }
+            if filter.overdue == Some(true) {
+                sub = sub.filter(i::due_on.lt(filter.today));
+            }
+            if let Some(before) = filter.due_before {
+                sub = sub.filter(i::due_on.lt(before));
+            }
+            query = query.filter(s::patient_id.eq_any(sub));
+        }
+        if filter.overdue == Some(false) {
+            let overdue = i::table
+                .filter(i::clinic_id.eq(clinic_id.to_owned()))
+                .filter(i::due_on.lt(filter.today))
+                .select(i::patient_id)
+                .into_boxed();
+            query = query.filter(s::patient_id.ne_all(overdue));
+        }
+        query.load(c)
+    })
+}
+
+/// The open items of these patients.
+pub fn items_of(conn: &mut AnyConnection, patient_ids: &[String]) -> QueryResult<Vec<ItemRow>> {
+    if patient_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    worklist_items::table
+        .filter(worklist_items::patient_id.eq_any(patient_ids))
+        .select(ItemRow::as_select())
+        .order((worklist_items::patient_id.asc(), worklist_items::item.asc()))
+        .load(conn)
+}
+
+/// (id, MRN) of these patients of the clinic.
+pub fn mrns_of(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    patient_ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    if patient_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    patients::table
+        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::id.eq_any(patient_ids))
+        .select((patients::id, patients::mrn))
+        .load(conn)
+}
+
+/// The clinic's live patients that follow the clinic default (no override of their own).
+pub fn patients_on_clinic_default(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+) -> QueryResult<Vec<String>> {
+    patients::table
+        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::deleted_at.is_null())
+        .filter(patients::profile.is_null())
+        .select(patients::id)
+        .order(patients::id.asc())
+        .load(conn)
+}
