@@ -133,3 +133,17 @@ pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Que
         .execute(conn)
         .map(|_| ())
 }
+
+/// Locks the patient's row until the transaction ends (PostgreSQL; SQLite's single writer already
+/// serialises write transactions), so two writes to one patient re-evaluate her one after the other.
+pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => patients::table
+            .find(id)
+            .select(patients::id)
+            .for_update()
+            .load::<String>(c)
+            .map(|_| ()),
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}

@@ -43,6 +43,9 @@ pub fn refresh(
     reason: Reason,
 ) -> QueryResult<()> {
     crate::metrics::observe_worklist_refresh(reason.as_str());
+    // Concurrent writes to one patient (lab retries, a bundle) would otherwise each evaluate
+    // without the other's rows and collide rewriting the summary.
+    patients::lock(conn, patient_id)?;
     let Some(patient) = patients::find(conn, clinic_id, patient_id)? else {
         return worklist::remove(conn, patient_id);
     };
