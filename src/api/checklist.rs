@@ -48,17 +48,18 @@ pub async fn get_checklist(
     let requested = query.into_inner().profile;
     let checklist = audited(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let checklist = workup::checklist(conn, &patient, requested.as_deref(), today())?.map_err(
-            |unknown| {
+        let checklist = workup::checklist_json(conn, &patient, requested.as_deref(), today())?
+            .map_err(|unknown| {
                 ApiError::field(
                     "profile",
                     format!("unknown profile '{}'; see GET /v1/profiles", unknown.0),
                 )
-            },
-        )?;
+            })?;
         let access = Access::new("read", "checklist", &patient.id, &patient.id);
         Ok((checklist, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(checklist))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(checklist))
 }

@@ -191,6 +191,7 @@ diesel::table! {
         open_work -> Bool,
         evaluated_on -> Date,
         updated_at -> Timestamp,
+        checklist -> Nullable<Text>,
     }
 }
 

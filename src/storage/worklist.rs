@@ -26,6 +26,8 @@ pub struct SummaryRow {
     pub open_work: bool,
     pub evaluated_on: NaiveDate,
     pub updated_at: NaiveDateTime,
+    /// The whole checklist as JSON, as evaluated with the summary.
+    pub checklist: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -199,4 +201,21 @@ pub fn patients_on_clinic_default(
         .select(patients::id)
         .order(patients::id.asc())
         .load(conn)
+}
+
+/// The stored checklist of a patient: (profile, evaluated on, refresh on, JSON).
+pub fn stored_checklist(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+) -> QueryResult<Option<(String, NaiveDate, Option<NaiveDate>, Option<String>)>> {
+    worklist_summaries::table
+        .find(patient_id)
+        .select((
+            worklist_summaries::profile,
+            worklist_summaries::evaluated_on,
+            worklist_summaries::refresh_on,
+            worklist_summaries::checklist,
+        ))
+        .first(conn)
+        .optional()
 }

@@ -41,6 +41,28 @@ pub fn checklist(
     Ok(Ok(engine::evaluate(&input, &profile, today)))
 }
 
+/// The patient's checklist as JSON: the one stored with her worklist summary when it is still
+/// current (same profile, evaluated today, and no due date passed since — every write re-evaluates
+/// it in its own transaction), else evaluated now.
+pub fn checklist_json(
+    conn: &mut AnyConnection,
+    patient: &PatientRow,
+    requested: Option<&str>,
+    today: NaiveDate,
+) -> QueryResult<Result<String, UnknownProfile>> {
+    if let Some((profile, evaluated_on, refresh_on, Some(json))) =
+        crate::storage::worklist::stored_checklist(conn, &patient.id)?
+    {
+        let same_profile = requested.is_none_or(|r| r == profile);
+        let current = evaluated_on == today && refresh_on.is_none_or(|d| d > today);
+        if same_profile && current {
+            return Ok(Ok(json));
+        }
+    }
+    Ok(checklist(conn, patient, requested, today)?
+        .map(|c| serde_json::to_string(&c).expect("a checklist always serialises")))
+}
+
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the
 /// write that changed it). A deleted patient drops out of the worklist.
 pub fn refresh_summary(

@@ -100,6 +100,7 @@ pub fn summarise(clinic_id: &str, patient_id: &str, c: &Checklist) -> (SummaryRo
         open_work: !open.is_empty(),
         evaluated_on: c.evaluated_on,
         updated_at: crate::storage::now(),
+        checklist: serde_json::to_string(c).ok(),
     };
     (summary, items)
 }

@@ -283,3 +283,67 @@ async fn a_clinic_profile_recommending_progesterone_drives_its_patients_checklis
         .await;
     assert_problem(&other_clinic, 404, "not_found");
 }
+
+/// Marks the stored checklist of `patient` with `marker` and `evaluated_on` (straight through
+/// storage: no API writes it).
+fn tamper_stored_checklist(app: &TestApp, patient: &str, evaluated_on: chrono::NaiveDate) {
+    use diesel::prelude::*;
+    use rpl_workup::storage::{self, schema::worklist_summaries, Backend};
+    let pool = storage::build_pool(Backend::from_url(&app.db.url).unwrap(), 1);
+    let mut conn = pool.get().unwrap();
+    let stored: String = worklist_summaries::table
+        .find(patient)
+        .select(worklist_summaries::checklist.assume_not_null())
+        .first(&mut *conn)
+        .unwrap();
+    let marked = stored.replacen("\"reason\":\"", "\"reason\":\"STORED ", 1);
+    diesel::update(worklist_summaries::table.find(patient))
+        .set((
+            worklist_summaries::checklist.eq(Some(marked)),
+            worklist_summaries::evaluated_on.eq(evaluated_on),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn the_checklist_stored_by_the_last_write_is_served_only_while_it_is_current() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    let path = format!("/v1/patients/{id}/checklist");
+    let today = Utc::now().date_naive();
+
+    tamper_stored_checklist(&app, &id, today);
+    assert!(
+        app.get(&path, &app.clinician())
+            .await
+            .text()
+            .contains("STORED"),
+        "served from the summary"
+    );
+    let other_profile = app
+        .get(&format!("{path}?profile=cn-2022"), &app.clinician())
+        .await
+        .text();
+    assert!(
+        !other_profile.contains("STORED"),
+        "another profile is evaluated afresh"
+    );
+
+    tamper_stored_checklist(&app, &id, today - Duration::days(1));
+    let fresh = app.get(&path, &app.clinician()).await.json();
+    assert!(
+        !fresh.to_string().contains("STORED"),
+        "yesterday's evaluation is not served today"
+    );
+    assert_eq!(fresh["evaluated_on"], today.to_string());
+
+    tamper_stored_checklist(&app, &id, today);
+    app.post(&format!("/v1/patients/{id}/results"), &app.clinician(), &json!({"test": "tsh", "value": {"quantity": 1.2, "unit": "m[IU]/L"}, "collected_on": days_ago(1)}))
+        .await;
+    let after_write = app.get(&path, &app.clinician()).await.text();
+    assert!(
+        !after_write.contains("STORED"),
+        "a write re-evaluates in its own transaction"
+    );
+}

@@ -1,0 +1,1 @@
+ALTER TABLE worklist_summaries DROP COLUMN checklist;
