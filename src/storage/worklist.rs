@@ -203,19 +203,23 @@ pub fn patients_on_clinic_default(
         .load(conn)
 }
 
-/// The stored checklist of a patient: (profile, evaluated on, refresh on, JSON).
+/// The checklist stored with a patient's summary.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = worklist_summaries)]
+pub struct StoredChecklist {
+    pub profile: String,
+    pub evaluated_on: NaiveDate,
+    pub refresh_on: Option<NaiveDate>,
+    pub checklist: Option<String>,
+}
+
 pub fn stored_checklist(
     conn: &mut AnyConnection,
     patient_id: &str,
-) -> QueryResult<Option<(String, NaiveDate, Option<NaiveDate>, Option<String>)>> {
+) -> QueryResult<Option<StoredChecklist>> {
     worklist_summaries::table
         .find(patient_id)
-        .select((
-            worklist_summaries::profile,
-            worklist_summaries::evaluated_on,
-            worklist_summaries::refresh_on,
-            worklist_summaries::checklist,
-        ))
+        .select(StoredChecklist::as_select())
         .first(conn)
         .optional()
 }

@@ -50,12 +50,10 @@ pub fn checklist_json(
     requested: Option<&str>,
     today: NaiveDate,
 ) -> QueryResult<Result<String, UnknownProfile>> {
-    if let Some((profile, evaluated_on, refresh_on, Some(json))) =
-        crate::storage::worklist::stored_checklist(conn, &patient.id)?
-    {
-        let same_profile = requested.is_none_or(|r| r == profile);
-        let current = evaluated_on == today && refresh_on.is_none_or(|d| d > today);
-        if same_profile && current {
+    if let Some(stored) = crate::storage::worklist::stored_checklist(conn, &patient.id)? {
+        let same_profile = requested.is_none_or(|r| r == stored.profile);
+        let current = stored.evaluated_on == today && stored.refresh_on.is_none_or(|d| d > today);
+        if let (true, true, Some(json)) = (same_profile, current, stored.checklist) {
             return Ok(Ok(json));
         }
     }
