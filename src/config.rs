@@ -104,9 +104,6 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
-    /// Address for an HL7 v2 MLLP listener (off when unset).
-    #[arg(long, env = "RPL_MLLP_LISTEN")]
-    pub mllp_listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -92,7 +92,6 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         bulk_body_limit: 10 * 1024 * 1024,
         pool_size: 8,
         workers: Some(2),
-        mllp_listen: None,
     }
 }
 
