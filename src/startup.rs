@@ -65,12 +65,89 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document, generated from the registered handlers.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_app, doc) = App::new()
+    let (_app, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(BaseDoc::openapi())
         .configure(crate::api::routes)
         .split_for_parts();
+    document_errors(&mut doc);
     doc
+}
+
+/// Documents the errors every operation shares, so the document says what the service answers:
+/// problem+json (not plain JSON) for error bodies; 401/403 behind a token; 400/413/415/422 for a
+/// JSON body; 422 for query parameters; 404 for ids in the path. Feeds that answer in their own
+/// format (FHIR, HL7) declare those responses themselves and are left as they are.
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+            let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let responses = &mut op.responses.responses;
+            for response in responses.values_mut() {
+                if let RefOr::T(r) = response {
+                    if let Some(json) = r.content.shift_remove("application/json") {
+                        let is_problem = matches!(&json.schema, Some(RefOr::Ref(s)) if s.ref_location.ends_with("/Problem"));
+                        let key = if is_problem {
+                            "application/problem+json"
+                        } else {
+                            "application/json"
+                        };
+                        r.content.insert(key.to_owned(), json);
+                    }
+                }
+            }
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            if secured {
+                add("401", "Missing, malformed, expired or wrongly signed token");
+                add("403", "Your role may not do this");
+            }
+            if json_body {
+                add("400", "The body is not valid JSON");
+                add("413", "The body is larger than the configured limit");
+                add("415", "The body is not application/json");
+                add("422", "A field is not valid (each error names it)");
+            }
+            if has_query {
+                add("422", "A query parameter is not valid");
+            }
+            if has_path && secured {
+                add("404", "No such resource in your clinic");
+            }
+        }
+    }
 }
 
 /// Why the service could not start.
@@ -203,7 +280,8 @@ impl Application {
             json: args.body_limit,
             bulk: args.bulk_body_limit,
         };
-        let known = web::Data::new(KnownRoutes::from_openapi(&openapi_document()));
+        let doc = openapi_document();
+        let known = web::Data::new(KnownRoutes::from_openapi(&doc));
         let auth_data = web::Data::new(auth.clone());
         let cds_clients = web::Data::new(match &args.cds_clients_file {
             Some(path) => {
@@ -213,7 +291,7 @@ impl Application {
         });
         let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));
         let mut server = HttpServer::new(move || {
-            let (app, doc) = App::new()
+            let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(BaseDoc::openapi())
                 .configure(crate::api::routes)
@@ -234,7 +312,7 @@ impl Application {
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
                 .route(
                     "/docs",
                     web::get().to(|| async {

@@ -41,7 +41,7 @@ pub struct UpdateClinic {
     #[schema(min_length = 1, max_length = 64, example = "rcog-2023")]
     pub default_profile: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 256)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 256)]
     pub mrn_system: Option<Option<String>>,
 }
 
