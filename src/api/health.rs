@@ -33,10 +33,7 @@ pub async fn live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
-        .db(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1").map_err(ApiError::from)
-        })
+        .db(|conn| crate::storage::ping(conn).map_err(ApiError::from))
         .await;
     match probe {
         Ok(()) => HttpResponse::Ok().json(Health {

@@ -199,6 +199,11 @@ where
     }
 }
 
+/// A round trip to the database (readiness probe).
+pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}
+
 /// Whether an error is a unique-constraint violation (a duplicate MRN, a replayed accession …).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(

@@ -11,6 +11,9 @@ use crate::domain::result::{
 };
 use crate::storage::results::{ResultRow, ResultVersionRow};
 
+// The report fields are spelled out in both request types rather than `#[serde(flatten)]`ed:
+// flatten makes serde lose the path of a bad field, and every error must name it.
+
 /// A result as a clinician records it (labs use the lab feeds).
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
