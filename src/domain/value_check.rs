@@ -3,7 +3,7 @@
 //! Pure: no actix, no diesel.
 
 use super::catalogue::{TestCode, ValueKind};
-use super::result::{Modality, ResultValue};
+use super::result::{Modality, ResultValue, Subject};
 
 /// A problem with a value, relative to the value object (`"finding"`, `"quantity"`, …) or to the
 /// result (`"modality"`); the caller prefixes its own path.
@@ -100,6 +100,24 @@ pub fn check_value(
     problems
 }
 
+/// Whose sample a test can be of: a karyotype of anyone (patient, partner, pregnancy tissue);
+/// sperm DNA fragmentation only of the partner; nothing else of pregnancy tissue. (Partner results
+/// of other tests are kept but count for no item: clinical-rules.md §3.)
+pub fn check_subject(test: TestCode, subject: Subject) -> Result<(), ValueProblem> {
+    match (test, subject) {
+        (TestCode::Karyotype, _) | (TestCode::SpermDnaFragmentation, Subject::Partner) => Ok(()),
+        (TestCode::SpermDnaFragmentation, _) => Err(problem(
+            "subject",
+            "sperm DNA fragmentation is a result of the partner",
+        )),
+        (_, Subject::PregnancyTissue) => Err(problem(
+            "subject",
+            "only a karyotype is recorded for pregnancy tissue",
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +127,14 @@ mod tests {
             finding: Some(f.to_owned()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn only_a_karyotype_comes_from_tissue_and_sperm_only_from_the_partner() {
+        assert!(check_subject(TestCode::Karyotype, Subject::PregnancyTissue).is_ok());
+        assert!(check_subject(TestCode::SpermDnaFragmentation, Subject::Partner).is_ok());
+        assert!(check_subject(TestCode::SpermDnaFragmentation, Subject::Patient).is_err());
+        assert!(check_subject(TestCode::Tsh, Subject::PregnancyTissue).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use validator::Validate;
 
 use crate::api::error::FieldError;
 use crate::api::patients::present;
-use crate::domain::pregnancy::{Conception, GestationalAge, Outcome};
+use crate::domain::pregnancy::{check_reported, Conception, Outcome, ReportedPregnancy};
 use crate::storage::pregnancies::{NewPregnancy, PregnancyRow};
 
 /// One pregnancy of the obstetric history.
@@ -118,69 +118,18 @@ pub fn check_pregnancy(
     path: &dyn Fn(&str) -> String,
     errors: &mut Vec<FieldError>,
 ) {
+    let reported = ReportedPregnancy {
+        outcome: input.outcome,
+        ended_on: input.ended_on,
+        gestational_age_weeks: input.gestational_age_weeks,
+        gestational_age_days: input.gestational_age_days,
+    };
     let today = Utc::now().date_naive();
-    match (input.outcome, input.ended_on) {
-        (Outcome::Ongoing, Some(_)) => errors.push(FieldError::new(
-            path("ended_on"),
-            "an ongoing pregnancy has not ended; leave ended_on out",
-        )),
-        (Outcome::Ongoing, None) => {}
-        (outcome, None) => errors.push(FieldError::new(
-            path("ended_on"),
-            format!(
-                "is required for a pregnancy that ended ({})",
-                outcome.as_str()
-            ),
-        )),
-        (_, Some(date)) => {
-            if date > today {
-                errors.push(FieldError::new(
-                    path("ended_on"),
-                    "must not be in the future",
-                ));
-            }
-            if birth_date.is_some_and(|b| date <= b) {
-                errors.push(FieldError::new(
-                    path("ended_on"),
-                    "must be after the patient's birth date",
-                ));
-            }
-        }
-    }
-    if matches!(input.outcome, Outcome::Miscarriage | Outcome::Stillbirth)
-        && input.gestational_age_weeks.is_none()
-    {
-        errors.push(FieldError::new(
-            path("gestational_age_weeks"),
-            format!(
-                "is required for a {}: losses are counted by gestational age",
-                input.outcome.as_str()
-            ),
-        ));
-    }
-    if input.gestational_age_days.is_some() && input.gestational_age_weeks.is_none() {
-        errors.push(FieldError::new(
-            path("gestational_age_weeks"),
-            "is required when gestational_age_days is given",
-        ));
-    }
-    if let Some(weeks) = input.gestational_age_weeks {
-        let days = input.gestational_age_days.unwrap_or(0);
-        let in_range = u8::try_from(weeks)
-            .ok()
-            .zip(u8::try_from(days).ok())
-            .map(|(w, d)| GestationalAge::new(w, d));
-        match in_range {
-            Some(Ok(_)) => {}
-            Some(Err(message)) => {
-                errors.push(FieldError::new(path("gestational_age_weeks"), message))
-            }
-            None => errors.push(FieldError::new(
-                path("gestational_age_weeks"),
-                "gestational age must be 0–45 weeks and 0–6 days",
-            )),
-        }
-    }
+    errors.extend(
+        check_reported(&reported, birth_date, today)
+            .into_iter()
+            .map(|p| FieldError::new(path(p.field), p.message)),
+    );
 }
 
 /// Checks the history and turns it into rows for `patient_id`; problems go to `errors` under

@@ -76,19 +76,8 @@ pub fn version_row(
     row
 }
 
-/// Which subjects a test may be recorded for.
+/// Which subjects a test may be recorded for (the rule is the domain's).
 pub fn check_subject(test: TestCode, subject: Subject) -> Result<(), ApiError> {
-    match (test, subject) {
-        (TestCode::Karyotype, _) => Ok(()),
-        (TestCode::SpermDnaFragmentation, Subject::Partner) => Ok(()),
-        (TestCode::SpermDnaFragmentation, _) => Err(ApiError::field(
-            "subject",
-            "sperm DNA fragmentation is a result of the partner",
-        )),
-        (_, Subject::PregnancyTissue) => Err(ApiError::field(
-            "subject",
-            "only a karyotype is recorded for pregnancy tissue",
-        )),
-        _ => Ok(()),
-    }
+    crate::domain::value_check::check_subject(test, subject)
+        .map_err(|p| ApiError::field(p.field, p.message))
 }
