@@ -124,3 +124,20 @@ pub fn count_ingested(feed: &str, outcome: &str, n: u64) {
 pub fn observe_worklist_refresh(reason: &str) {
     WORKLIST_REFRESHES.with_label_values(&[reason]).inc();
 }
+
+static TRANSACTION_RETRIES: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
+    let c = prometheus::IntCounter::new(
+        "rpl_transaction_retries_total",
+        "Write transactions run again after a deadlock, serialization failure or busy database",
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
+/// One transaction run again after contention.
+pub fn count_transaction_retry() {
+    TRANSACTION_RETRIES.inc();
+}

@@ -52,6 +52,10 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("the database is unavailable")]
     Unavailable(String),
+    /// A deadlock, serialization failure or busy database: the unit of work runs the transaction
+    /// again, and only answers this (503) when every attempt met one.
+    #[error("the database is busy")]
+    Contention(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -81,6 +85,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Contention(_) => "contention",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -100,6 +105,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::IdempotencyKeyReused => "Idempotency-Key reused",
             ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Contention(_) => "Busy",
             ApiError::Internal(_) => "Internal server error",
         }
     }
@@ -131,6 +137,10 @@ impl ApiError {
             }
             ApiError::NotFound => "no such resource".to_owned(),
             ApiError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
+            ApiError::Contention(_) => {
+                "concurrent writes to the same records kept colliding; nothing was stored, retry"
+                    .to_owned()
+            }
             ApiError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
             other => other.to_string(),
         }
@@ -167,7 +177,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Contention(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -175,7 +185,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+            ApiError::Internal(cause)
+            | ApiError::Unavailable(cause)
+            | ApiError::Contention(cause) => {
                 tracing::error!(code = self.code(), cause = %cause, "request failed");
             }
             _ => tracing::debug!(code = self.code(), "request rejected"),
@@ -193,6 +205,9 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
+            ApiError::Contention(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
             _ => {}
         }
         response.json(problem)
@@ -201,6 +216,9 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
+        if crate::storage::is_contention(&e) {
+            return ApiError::Contention(format!("database: {e}"));
+        }
         ApiError::Internal(format!("database: {e}"))
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod idempotent;
 pub mod lab;
 pub mod pagination;
 pub mod patients;

@@ -10,9 +10,10 @@ use validator::Validate;
 use super::audit_trail::Access;
 use super::error::ApiError;
 use super::extract::{RequestId, ValidJson};
+use super::idempotent::{idempotent, IdempotencyKey, Recorded};
 use super::patients::{owned_patient, require_clinical};
 use super::state::AppState;
-use super::unit_of_work::audited;
+use super::unit_of_work::writing;
 use crate::auth::Caller;
 use crate::domain::item::ItemId;
 use crate::domain::review::ReviewAction;
@@ -75,23 +76,26 @@ fn parse_item(item: &str) -> Result<ItemId, ApiError> {
     ItemId::parse(item).ok_or(ApiError::NotFound)
 }
 
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
 async fn record_review(
     state: &AppState,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     patient_id: uuid::Uuid,
     item: Option<ItemId>,
     action: ReviewAction,
     note: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = audited(state, caller, request_id, move |conn, caller| {
+    let request = (patient_id, item, action, note.clone());
+    let write = move |conn: &mut crate::storage::AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let row = reviews::ReviewRow {
             id: uuid::Uuid::now_v7().to_string(),
             patient_id: patient.id.clone(),
             item: item.map(|i| i.as_str().to_owned()),
             action: action.as_str().to_owned(),
-            note,
+            note: note.clone(),
             created_by: caller.sub.clone(),
             created_at: storage::now(),
             withdrawn_by: None,
@@ -100,9 +104,19 @@ async fn record_review(
         reviews::insert(conn, &row)?;
         let access = Access::new("create", "review", &patient.id, &row.id);
         Ok((row, vec![access]))
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(ReviewView::from(row)))
+    };
+    let respond = |row: &reviews::ReviewRow| Recorded::created_here(&ReviewView::from(row.clone()));
+    idempotent(
+        state,
+        caller,
+        request_id,
+        key,
+        &request,
+        [patient_id],
+        write,
+        respond,
+    )
+    .await
 }
 
 async fn withdraw_review(
@@ -113,17 +127,23 @@ async fn withdraw_review(
     item: Option<ItemId>,
     review_id: uuid::Uuid,
 ) -> Result<HttpResponse, ApiError> {
-    audited(state, caller, request_id, move |conn, caller| {
-        let patient = owned_patient(conn, caller, &patient_id)?;
-        let row = reviews::find_active(conn, &patient.id, &review_id.to_string())?
-            .filter(|r| r.item.as_deref() == item.map(ItemId::as_str))
-            .ok_or(ApiError::NotFound)?;
-        reviews::withdraw(conn, &row.id, &caller.sub, storage::now())?;
-        Ok((
-            (),
-            vec![Access::new("delete", "review", &patient.id, &row.id)],
-        ))
-    })
+    writing(
+        state,
+        caller,
+        request_id,
+        [patient_id],
+        move |conn, caller| {
+            let patient = owned_patient(conn, caller, &patient_id)?;
+            let row = reviews::find_active(conn, &patient.id, &review_id.to_string())?
+                .filter(|r| r.item.as_deref() == item.map(ItemId::as_str))
+                .ok_or(ApiError::NotFound)?;
+            reviews::withdraw(conn, &row.id, &caller.sub, storage::now())?;
+            Ok((
+                (),
+                vec![Access::new("delete", "review", &patient.id, &row.id)],
+            ))
+        },
+    )
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -134,12 +154,13 @@ async fn withdraw_review(
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
         ("item" = ItemId, Path, description = "Checklist item id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422"),
     ),
     request_body = NewReview,
     responses(
         (status = 201, description = "Recorded", body = ReviewView),
         (status = 404, description = "No such patient or item", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid action", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid action, or a reused Idempotency-Key", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -148,6 +169,7 @@ pub async fn create_review(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     path: web::Path<(uuid::Uuid, String)>,
     body: ValidJson<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
@@ -165,6 +187,7 @@ pub async fn create_review(
         &state,
         caller,
         request_id,
+        key,
         patient_id,
         Some(item),
         input.action,
@@ -212,7 +235,10 @@ pub async fn delete_review(
 /// after two losses when a pathological cause is suspected).
 #[utoipa::path(
     tag = "checklist",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422"),
+    ),
     request_body(content = EarlyWorkup, description = "Optional note"),
     responses(
         (status = 201, description = "Recorded", body = ReviewView),
@@ -225,6 +251,7 @@ pub async fn request_early_workup(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     path: web::Path<uuid::Uuid>,
     body: ValidJson<EarlyWorkup>,
 ) -> Result<HttpResponse, ApiError> {
@@ -235,6 +262,7 @@ pub async fn request_early_workup(
         &state,
         caller,
         request_id,
+        key,
         path.into_inner(),
         None,
         action,

@@ -39,6 +39,9 @@ pub enum ProblemKind {
     Unmapped,
     /// No patient with this MRN (the HTTP layer's finding). FHIR `not-found`, HL7 204.
     UnknownPatient,
+    /// A message key (HL7 MSH-3|MSH-4|MSH-10) the lab used before for another message. FHIR
+    /// `duplicate`, HL7 205.
+    DuplicateKey,
 }
 
 /// One problem, at one place in the input.

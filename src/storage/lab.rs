@@ -30,7 +30,7 @@ pub struct LabMessageRow {
     pub response_body: Option<String>,
 }
 
-/// Claims a message key. Returns `None` when the key is new (the row is now ours, inside the
+/// Claims a message key, scoped by (clinic, feed, sending lab). Returns `None` when the key is new (the row is now ours, inside the
 /// caller's transaction), or the earlier message when this is a retry.
 pub fn claim(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<Option<LabMessageRow>> {
     let inserted = super::per_backend!(&mut *conn, |c| diesel::insert_into(lab_messages::table)
@@ -44,6 +44,7 @@ pub fn claim(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<Optio
     lab_messages::table
         .filter(lab_messages::clinic_id.eq(&row.clinic_id))
         .filter(lab_messages::feed.eq(&row.feed))
+        .filter(lab_messages::received_by.eq(&row.received_by))
         .filter(lab_messages::message_key.eq(key))
         .select(LabMessageRow::as_select())
         .first(conn)

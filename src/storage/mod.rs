@@ -19,6 +19,7 @@ pub mod cds;
 pub mod clinic_profiles;
 pub mod clinics;
 pub mod code_maps;
+pub mod idempotency;
 pub mod lab;
 pub mod patients;
 pub mod pregnancies;
@@ -210,6 +211,25 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// Whether the database gave up on a transaction because of a concurrent one: a PostgreSQL
+/// deadlock (40P01) or serialization failure (40001), or SQLite busy. The whole transaction may
+/// be run again; nothing of it was written.
+pub fn is_contention(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // diesel maps no kind to 40P01 nor to SQLITE_BUSY, and keeps no SQLSTATE: these are the
+        // servers' fixed texts (PostgreSQL's with the default `lc_messages`).
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.starts_with("deadlock detected")
+                || message.starts_with("database is locked")
+                || message.starts_with("database table is locked")
+        }
+        _ => false,
+    }
 }
 
 /// Current UTC time as stored (naive UTC, microsecond precision on both backends).

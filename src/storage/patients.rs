@@ -134,6 +134,24 @@ pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Que
         .map(|_| ())
 }
 
+/// Locks the rows of the clinic's patients `ids` until the transaction ends, in id order — the one
+/// global lock order of every write (PostgreSQL; SQLite's single writer already serialises write
+/// transactions). Taken before anything referencing them is inserted, two writers cannot each hold
+/// what the other waits for.
+pub fn lock_many(conn: &mut AnyConnection, clinic_id: &str, ids: &[String]) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) if !ids.is_empty() => patients::table
+            .filter(patients::clinic_id.eq(clinic_id))
+            .filter(patients::id.eq_any(ids))
+            .order(patients::id.asc())
+            .select(patients::id)
+            .for_update()
+            .load::<String>(c)
+            .map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
 /// Locks the patient's row until the transaction ends (PostgreSQL; SQLite's single writer already
 /// serialises write transactions), so two writes to one patient re-evaluate her one after the other.
 pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {

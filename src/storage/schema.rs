@@ -227,3 +227,16 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(worklist_summaries, worklist_items, patients);
+
+diesel::table! {
+    idempotency_keys (clinic_id, caller, idempotency_key) {
+        clinic_id -> Text,
+        caller -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_location -> Nullable<Text>,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}

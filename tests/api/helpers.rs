@@ -178,6 +178,12 @@ impl TestApp {
             )
             .expect("mint")
     }
+    /// A token of `clinic` with one role, for the client `sub`.
+    pub fn token_as(&self, sub: &str, role: Role, clinic: &str) -> String {
+        self.auth
+            .mint(sub, clinic, &[role], chrono::Duration::hours(1))
+            .expect("mint")
+    }
     pub fn clinician(&self) -> String {
         self.token(Role::Clinician, CLINIC_A)
     }

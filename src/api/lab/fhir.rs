@@ -125,7 +125,7 @@ async fn run(
 ) -> Result<HttpResponse, ApiError> {
     let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
         let mut received = Received::new("fhir", caller, &content_type, &bytes);
-        match received.claim(conn, key)? {
+        match received.claim(conn, key.clone())? {
             Claim::Replay(reply) => return Ok(((reply, true, Tally::default()), Vec::new())),
             Claim::KeyReused => {
                 let reply = Reply::json(

@@ -119,8 +119,14 @@ pub async fn post_hl7_message(
         let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
             let mut received = Received::new("hl7v2", caller, &media, &bytes);
             let mut session = Session::open(conn, caller)?;
-            let (reply, outcome, detail) =
-                process(conn, &mut session, &mut received, key, &bytes, &reply_type)?;
+            let (reply, outcome, detail) = process(
+                conn,
+                &mut session,
+                &mut received,
+                key.clone(),
+                &bytes,
+                &reply_type,
+            )?;
             if let Some(reply) = reply.replayed {
                 return Ok(((reply, true, Tally::default()), Vec::new()));
             }
@@ -133,6 +139,27 @@ pub async fn post_hl7_message(
     }
     .await;
     outcome.unwrap_or_else(|e| hl7_error(&e, &reply_type))
+}
+
+/// A hash of the message as the sender means it: segments joined by CR, MSH-7 (the time of the
+/// message, restamped on a resend) left out.
+fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let text = String::from_utf8_lossy(bytes);
+    let mut hash = Sha256::new();
+    for segment in text.split(['\r', '\n']).filter(|s| !s.trim().is_empty()) {
+        if segment.starts_with("MSH") {
+            let mut fields: Vec<&str> = segment.split('|').collect();
+            if let Some(time) = fields.get_mut(6) {
+                *time = "";
+            }
+            hash.update(fields.join("|").as_bytes());
+        } else {
+            hash.update(segment.as_bytes());
+        }
+        hash.update(b"\r");
+    }
+    hex::encode(hash.finalize())
 }
 
 struct Answer {
@@ -161,11 +188,13 @@ fn process(
         Ok(m) => Some(m.header.key()),
         Err(_) => None,
     };
-    let key = key.or(header_key.map(|k| {
-        MessageKey::Message(format!(
+    let client_key = key.is_some();
+    let key = key.or(header_key.map(|k| MessageKey::Message {
+        key: format!(
             "{}|{}|{}",
             k.sending_application, k.sending_facility, k.control_id
-        ))
+        ),
+        content: content_hash(bytes),
     }));
     match received.claim(conn, key)? {
         Claim::Replay(reply) => {
@@ -173,12 +202,24 @@ fn process(
             a.replayed = Some(reply);
             return Ok((a, "replayed", json!({})));
         }
-        Claim::KeyReused => {
+        Claim::KeyReused if client_key => {
             let ack = reject_ack(
                 ProblemKind::NotSupported,
                 "Idempotency-Key reused with another message",
             );
             let why = json!({"problems": ["Idempotency-Key reused with another body"]});
+            return Ok((answer(reply_type, ack), "rejected", why));
+        }
+        Claim::KeyReused => {
+            let header = parsed.as_ref().ok().map(|m| &m.header);
+            let problem = FeedProblem::error(
+                ProblemKind::DuplicateKey,
+                "MSH^1^10",
+                "this lab sent another message under the same MSH-3, MSH-4 and MSH-10 before; \
+                 nothing was stored: send it under a new message control id",
+            );
+            let ack = build_ack(header, AckCode::Error, &[problem], &ack_control_id(), now);
+            let why = json!({"ack": "AE", "problems": ["message control id reused with another message"]});
             return Ok((answer(reply_type, ack), "rejected", why));
         }
         Claim::Fresh => {}

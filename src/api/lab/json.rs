@@ -97,7 +97,7 @@ pub async fn post_lab_results(
     let content_type = media_type(&req);
     let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
         let mut received = Received::new("json", caller, &content_type, &bytes);
-        match received.claim(conn, key)? {
+        match received.claim(conn, key.clone())? {
             Claim::Replay(reply) => return Ok(((reply, true, Tally::default()), Vec::new())),
             Claim::KeyReused => {
                 let reply = Reply::problem(&ApiError::IdempotencyKeyReused);

@@ -72,16 +72,17 @@ impl Reply {
 pub enum MessageKey {
     /// The client's `Idempotency-Key`: the same key with another body is refused.
     Client(String),
-    /// The message's own identity (HL7 MSH-3|MSH-4|MSH-10): a duplicate is answered with the
-    /// stored reply whatever else changed (senders restamp MSH-7 on a resend).
-    Message(String),
+    /// The message's own identity (HL7 MSH-3|MSH-4|MSH-10) and a hash of its content without
+    /// MSH-7 (senders restamp it on a resend): a resend is answered with the stored reply; the
+    /// same identity on another message is refused.
+    Message { key: String, content: String },
 }
 
 impl MessageKey {
     fn stored(&self) -> String {
         match self {
             MessageKey::Client(k) => format!("idempotency-key:{k}"),
-            MessageKey::Message(k) => format!("msh:{k}"),
+            MessageKey::Message { key, .. } => format!("msh:{key}"),
         }
     }
 }
@@ -113,7 +114,7 @@ pub enum Claim {
     Fresh,
     /// A retry: answer with the first reply.
     Replay(Reply),
-    /// The client's key was used with another body.
+    /// The key was used by the same lab with another body (another message, for HL7 ids).
     KeyReused,
 }
 
@@ -159,13 +160,16 @@ impl Received {
             return Ok(Claim::Fresh);
         };
         self.row.message_key = Some(key.stored());
+        if let MessageKey::Message { content, .. } = &key {
+            self.row.request_hash.clone_from(content);
+        }
         let earlier = lab::claim(conn, &self.row)?;
         self.key = Some(key.clone());
         let Some(earlier) = earlier else {
             self.claimed = true;
             return Ok(Claim::Fresh);
         };
-        if matches!(key, MessageKey::Client(_)) && earlier.request_hash != self.row.request_hash {
+        if earlier.request_hash != self.row.request_hash {
             return Ok(Claim::KeyReused);
         }
         match (

@@ -3,7 +3,7 @@
 //! (future dates, which subject a test may have), and storing a result idempotently by
 //! (clinic, source, accession, test).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
@@ -110,6 +110,9 @@ pub struct Session {
     mrn_system: Option<String>,
     codes: HashMap<(String, String), TestCode>,
     patients: HashMap<String, Option<PatientRow>>,
+    /// The patients the checked results name, locked (in id order) before the first store.
+    touched: BTreeSet<String>,
+    locked: bool,
     /// The lab: the token's `sub` (stable per lab client, whatever the feed).
     source: String,
     pub accesses: Vec<Access>,
@@ -134,6 +137,8 @@ impl Session {
             mrn_system,
             codes,
             patients: HashMap::new(),
+            touched: BTreeSet::new(),
+            locked: false,
             source: caller.sub.clone(),
             accesses: Vec::new(),
             tally: Tally::default(),
@@ -220,6 +225,9 @@ impl Session {
             }
         }
         let patient = self.patient(conn, &r.mrn, r.mrn_system.as_deref(), check_system, &at.mrn)?;
+        if let Ok(p) = &patient {
+            self.touched.insert(p.id.clone());
+        }
         Ok(match patient {
             Ok(p) if problems.is_empty() => Ok(p),
             Ok(_) => Err(problems),
@@ -230,13 +238,20 @@ impl Session {
         })
     }
 
-    /// Stores a checked result (or notes it unmapped) and counts it.
+    /// Stores a checked result (or notes it unmapped) and counts it. The first store locks every
+    /// patient checked so far, in id order: feeds check all results before storing any.
     pub fn store(
         &mut self,
         conn: &mut AnyConnection,
         patient: &PatientRow,
         r: &IncomingResult,
     ) -> Result<ItemOutcome, ApiError> {
+        if !self.locked {
+            self.touched.insert(patient.id.clone());
+            let ids: Vec<String> = self.touched.iter().cloned().collect();
+            patients::lock_many(conn, &self.clinic_id, &ids)?;
+            self.locked = true;
+        }
         let Some(test) = r.test else {
             self.tally.unmapped += 1;
             return Ok(ItemOutcome::Unmapped);

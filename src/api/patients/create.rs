@@ -6,9 +6,9 @@ use super::{require_clinical, CreatePatient, PatientView};
 use crate::api::audit_trail::Access;
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{RequestId, ValidJson};
+use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
 use crate::api::pregnancies::new_pregnancy_rows;
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
 use crate::storage::{self, clinics, patients, pregnancies};
@@ -16,11 +16,12 @@ use crate::storage::{self, clinics, patients, pregnancies};
 /// Create a patient (with her obstetric history, if given, in the same transaction).
 #[utoipa::path(
     tag = "patients",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422")),
     request_body = CreatePatient,
     responses(
         (status = 201, description = "Created", body = PatientView),
         (status = 409, description = "The MRN or EHR id is already used in this clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s), or a reused Idempotency-Key", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -29,10 +30,12 @@ pub async fn create_patient(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     body: ValidJson<CreatePatient>,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let input = body.into_inner();
+    let request = format!("{input:?}");
     let mut errors = Vec::new();
     let mrn = Mrn::parse(&input.mrn)
         .map_err(|e| errors.push(FieldError::new("mrn", e)))
@@ -67,7 +70,7 @@ pub async fn create_patient(
         created_at: now,
         updated_at: now,
     };
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let write = move |conn: &mut storage::AnyConnection, caller: &Caller| {
         clinics::ensure(conn, caller.clinic.as_str())?;
         if let Some(profile) = &new.profile {
             super::ensure_profile_known(conn, caller, profile)?;
@@ -84,11 +87,18 @@ pub async fn create_patient(
         let row = patients::find(conn, caller.clinic.as_str(), &new.id)?
             .ok_or_else(|| ApiError::internal("patient vanished after insert"))?;
         Ok((row, accesses))
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/patients/{}", row.id)))
-        .json(PatientView::from(row)))
+    };
+    let respond = |row: &patients::PatientRow| {
+        Recorded::created(
+            format!("/v1/patients/{}", row.id),
+            &PatientView::from(row.clone()),
+        )
+    };
+    let lock = Vec::<String>::new();
+    idempotent(
+        &state, caller, request_id, key, &request, lock, write, respond,
+    )
+    .await
 }
 
 /// A unique violation on insert or update is the MRN or the EHR id already in use.

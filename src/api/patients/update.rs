@@ -7,7 +7,7 @@ use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
+use crate::api::unit_of_work::writing;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
 use crate::storage::{self, patients};
@@ -79,7 +79,7 @@ pub async fn update_patient(
     }
     let profile = input.profile.clone();
     changes.profile = profile.clone();
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let row = writing(&state, caller, request_id, [id], move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
         if let Some(Some(profile)) = &profile {
             super::ensure_profile_known(conn, caller, profile)?;
@@ -126,7 +126,7 @@ pub async fn delete_patient(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let id = path.into_inner();
-    audited(&state, caller, request_id, move |conn, caller| {
+    writing(&state, caller, request_id, [id], move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
         patients::soft_delete(conn, &row.id, storage::now())?;
         Ok(((), vec![Access::new("delete", "patient", &row.id, &row.id)]))

@@ -6,10 +6,11 @@ use super::{check_pregnancy, new_row, PregnancyInput, PregnancyView, UpdatePregn
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
+use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
 use crate::api::pagination::Page;
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
+use crate::api::unit_of_work::{audited, writing};
 use crate::auth::Caller;
 use crate::storage::pregnancies::{self, PregnancyChanges, PregnancyRow};
 use crate::storage::{self, AnyConnection};
@@ -19,7 +20,10 @@ type PatientPregnancyPath = web::Path<(uuid::Uuid, uuid::Uuid)>;
 /// Record a pregnancy of the patient's obstetric history.
 #[utoipa::path(
     tag = "pregnancies",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422"),
+    ),
     request_body = PregnancyInput,
     responses(
         (status = 201, description = "Recorded", body = PregnancyView),
@@ -33,13 +37,15 @@ pub async fn create_pregnancy(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     path: web::Path<uuid::Uuid>,
     body: ValidJson<PregnancyInput>,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let input = body.into_inner();
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let request = (patient_id, format!("{input:?}"));
+    let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let mut errors = Vec::new();
         check_pregnancy(&input, patient.birth_date, &|f| f.to_owned(), &mut errors);
@@ -51,14 +57,24 @@ pub async fn create_pregnancy(
         let access = Access::new("create", "pregnancy", &patient.id, &new.id);
         let row = pregnancies::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
         Ok((row, vec![access]))
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
+    };
+    let respond = |row: &PregnancyRow| {
+        Recorded::created(
             format!("/v1/patients/{}/pregnancies/{}", row.patient_id, row.id),
-        ))
-        .json(PregnancyView::from(row)))
+            &PregnancyView::from(row.clone()),
+        )
+    };
+    idempotent(
+        &state,
+        caller,
+        request_id,
+        key,
+        &request,
+        [patient_id],
+        write,
+        respond,
+    )
+    .await
 }
 
 /// The patient's obstetric history.
@@ -172,7 +188,7 @@ pub async fn update_pregnancy(
     require_clinical(&caller)?;
     let ids = path.into_inner();
     let patch = body.into_inner();
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let row = writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
         let merged = patch.apply_to(&row);
         let mut errors = Vec::new();
@@ -221,7 +237,7 @@ pub async fn delete_pregnancy(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    audited(&state, caller, request_id, move |conn, caller| {
+    writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
         pregnancies::soft_delete(conn, &row.id, storage::now())?;
         Ok((

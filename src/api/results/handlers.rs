@@ -8,10 +8,11 @@ use super::{check_subject, version_row, CorrectResult, CreateResult, ResultView}
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::{RequestId, ValidJson};
+use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
 use crate::api::pagination::Page;
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
+use crate::api::unit_of_work::{audited, writing};
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
 use crate::domain::result::{ResultStatus, Subject};
@@ -22,12 +23,15 @@ type ResultPath = web::Path<(uuid::Uuid, uuid::Uuid)>;
 /// Record a result.
 #[utoipa::path(
     tag = "results",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422"),
+    ),
     request_body = CreateResult,
     responses(
         (status = 201, description = "Recorded", body = ResultView),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s), or a reused Idempotency-Key", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -36,6 +40,7 @@ pub async fn create_result(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     path: web::Path<uuid::Uuid>,
     body: ValidJson<CreateResult>,
 ) -> Result<HttpResponse, ApiError> {
@@ -75,7 +80,14 @@ pub async fn create_result(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+    let request = (patient_id, input.clone());
+    let respond = |(row, versions): &results::ResultWithVersions| {
+        Recorded::created(
+            format!("/v1/patients/{}/results/{}", row.patient_id, row.id),
+            &ResultView::new(row.clone(), versions.clone(), true),
+        )
+    };
+    let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let pregnancy_id = match input.pregnancy_id {
             Some(pid) => Some(
@@ -108,14 +120,18 @@ pub async fn create_result(
         let access = Access::new("create", "result", &patient.id, &new.id);
         let found = results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/v1/patients/{}/results/{}", row.patient_id, row.id),
-        ))
-        .json(ResultView::new(row, versions, true)))
+    };
+    idempotent(
+        &state,
+        caller,
+        request_id,
+        key,
+        &request,
+        [patient_id],
+        write,
+        respond,
+    )
+    .await
 }
 
 /// `?test=` narrows the list to one test.
@@ -213,6 +229,7 @@ pub async fn get_result(
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
         ("rid" = uuid::Uuid, Path, description = "Result id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry with the same body (1–255 visible ASCII characters); another body under the same key is a 422"),
     ),
     request_body = CorrectResult,
     responses(
@@ -227,6 +244,7 @@ pub async fn correct_result(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
+    key: IdempotencyKey,
     path: ResultPath,
     body: ValidJson<CorrectResult>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,7 +252,11 @@ pub async fn correct_result(
     let ids = path.into_inner();
     let mut report = body.into_inner().report();
     report.status.get_or_insert(ResultStatus::Corrected);
-    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+    let request = (ids, report.clone());
+    let respond = |(row, versions): &results::ResultWithVersions| {
+        Recorded::created_here(&ResultView::new(row.clone(), versions.clone(), true))
+    };
+    let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
         let test =
             TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
@@ -256,9 +278,18 @@ pub async fn correct_result(
         let access = Access::new("update", "result", &row.patient_id, &row.id);
         let found = results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(ResultView::new(row, versions, true)))
+    };
+    idempotent(
+        &state,
+        caller,
+        request_id,
+        key,
+        &request,
+        [ids.0],
+        write,
+        respond,
+    )
+    .await
 }
 
 /// Hide a result recorded on the wrong patient (kept for the audit). To retract a result that
@@ -284,7 +315,7 @@ pub async fn delete_result(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    audited(&state, caller, request_id, move |conn, caller| {
+    writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (row, _) = owned_result(conn, caller, ids)?;
         results::soft_delete(conn, &row.id, storage::now())?;
         Ok((

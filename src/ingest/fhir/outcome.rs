@@ -35,6 +35,7 @@ pub fn issue_code(kind: ProblemKind) -> &'static str {
         ProblemKind::CodeInvalid | ProblemKind::Unmapped => "code-invalid",
         ProblemKind::NotSupported | ProblemKind::UnsupportedVersion => "not-supported",
         ProblemKind::UnknownPatient => "not-found",
+        ProblemKind::DuplicateKey => "duplicate",
     }
 }
 

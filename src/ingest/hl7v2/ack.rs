@@ -40,6 +40,7 @@ pub fn hl7_error_code(kind: ProblemKind) -> (&'static str, &'static str) {
         ProblemKind::NotSupported => ("200", "Unsupported message type"),
         ProblemKind::UnsupportedVersion => ("203", "Unsupported version id"),
         ProblemKind::UnknownPatient => ("204", "Unknown key identifier"),
+        ProblemKind::DuplicateKey => ("205", "Duplicate key identifier"),
     }
 }
 

@@ -1,0 +1,2 @@
+-- Only replay records: the resources the requests created stay.
+DROP TABLE idempotency_keys;
