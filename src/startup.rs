@@ -103,6 +103,16 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for op in operations.into_iter().flatten() {
+            for p in op.parameters.iter_mut().flatten() {
+                if p.parameter_in == ParameterIn::Query {
+                    let text = p.description.take().unwrap_or_default();
+                    let note = format!(
+                        "{text} (An empty value, `?{}=`, is the same as leaving it out.)",
+                        p.name
+                    );
+                    p.description = Some(note.trim_start().to_owned());
+                }
+            }
             let params = op.parameters.as_deref().unwrap_or_default();
             let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
             let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
@@ -289,7 +299,11 @@ impl Application {
             }
             None => crate::api::cds::clients::CdsClients::default(),
         });
-        let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));
+        let public_url = web::Data::new(crate::api::cds::token::PublicUrl::new(
+            args.public_url.clone(),
+            development && is_loopback(&listen),
+            args.cds_clients_file.is_some(),
+        ));
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -322,6 +336,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(not_routed))
+                .wrap(from_fn(crate::api::extract::screen_request))
                 .wrap(from_fn(crate::telemetry::request_context))
         })
         .listen(listener)
