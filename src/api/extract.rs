@@ -68,13 +68,12 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
 }
 
 /// Every request's path and query, screened once before routing: a control character in the
-/// path names no resource (404); in a query parameter it is a 422 naming the parameter; a query
-/// parameter with an empty value (`?mrn=`) is treated as absent.
+/// path names no resource (404); in a query parameter it is a 422 naming the parameter.
 pub async fn screen_request<B: MessageBody + 'static>(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    if let Some(refusal) = screen(&mut req) {
+    if let Some(refusal) = screen(&req) {
         let response = refusal.error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
@@ -83,7 +82,7 @@ pub async fn screen_request<B: MessageBody + 'static>(
         .map(ServiceResponse::map_into_left_body)
 }
 
-fn screen(req: &mut ServiceRequest) -> Option<ApiError> {
+fn screen(req: &ServiceRequest) -> Option<ApiError> {
     let path = percent_encoding::percent_decode_str(req.path()).decode_utf8_lossy();
     if has_forbidden_control(&path) {
         return Some(ApiError::NotFound);
@@ -101,20 +100,6 @@ fn screen(req: &mut ServiceRequest) -> Option<ApiError> {
         }
         if has_forbidden_control(value) {
             return Some(ApiError::field(name.clone(), CONTROL_CHARACTER));
-        }
-    }
-    if pairs.iter().any(|(_, v)| v.is_empty()) {
-        let kept = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-            .finish();
-        let path = req.path().to_owned();
-        let uri = if kept.is_empty() {
-            path
-        } else {
-            format!("{path}?{kept}")
-        };
-        if let Ok(uri) = uri.parse() {
-            req.head_mut().uri = uri;
         }
     }
     None
