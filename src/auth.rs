@@ -36,14 +36,29 @@ impl Role {
 pub struct Claims {
     pub sub: String,
     pub exp: i64,
-    pub aud: String,
+    /// One audience, or several (RFC 7519 §4.1.3); ours must be among them.
+    pub aud: Audience,
     pub org: String,
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+    /// Not before: a token used earlier (beyond the leeway) is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// The `aud` claim: a string or an array of strings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Clock skew tolerated on `exp`, `nbf` (and `iat` for CDS Hooks), in seconds.
+pub const LEEWAY_SECONDS: u64 = 30;
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -121,7 +136,8 @@ impl Authenticator {
         let mut validation = Validation::new(algorithm);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         if let Some(iss) = issuer {
             validation.set_issuer(&[iss]);
         }
@@ -170,11 +186,12 @@ impl Authenticator {
         let claims = Claims {
             sub: sub.to_owned(),
             exp: now + ttl.num_seconds(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             org: org.to_owned(),
             roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
             iss: self.issuer.clone(),
             iat: Some(now),
+            nbf: None,
         };
         jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key).map_err(|e| e.to_string())
     }

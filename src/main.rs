@@ -41,14 +41,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let app = startup::Application::build(&args).map_err(|e| e.to_string())?;
         tracing::info!(address = %app.addr, "listening");
         if !app.dev_tokens.is_empty() {
-            println!(
+            // The banner is for a person at a terminal: stderr, apart from the JSON logs.
+            eprintln!(
                 "\nDevelopment mode: no RPL_JWT_SECRET or RPL_JWT_PUBLIC_KEY_FILE configured."
             );
-            println!("A secret was generated for this run; tokens for clinic 'dev-clinic' (12 h):");
+            eprintln!(
+                "A secret was generated for this run; tokens for clinic 'dev-clinic' (12 h):"
+            );
             for (role, token) in &app.dev_tokens {
-                println!("  {:<9} {token}", role.as_str());
+                eprintln!("  {:<9} {token}", role.as_str());
             }
-            println!(
+            eprintln!(
                 "Serving on http://{}  (Swagger UI: http://{}/docs)\n",
                 app.addr, app.addr
             );

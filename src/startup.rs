@@ -71,7 +71,38 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .configure(crate::api::routes)
         .split_for_parts();
     document_errors(&mut doc);
-    doc
+    document_text(doc)
+}
+
+/// What every text field and query value accepts: no control characters but tab, CR and LF
+/// (refused with a 422 before any handler runs), as a `pattern` on every free-text string schema.
+const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+
+fn document_text(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut value = serde_json::to_value(&doc).expect("the document serialises");
+    add_text_pattern(&mut value);
+    serde_json::from_value(value).expect("still an OpenAPI document")
+}
+
+fn add_text_pattern(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let string = |t: &Value| {
+                t == "string" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "string"))
+            };
+            let free_text = map.get("type").is_some_and(string)
+                && !["pattern", "format", "enum", "const"]
+                    .iter()
+                    .any(|k| map.contains_key(*k));
+            if free_text {
+                map.insert("pattern".to_owned(), Value::from(TEXT_PATTERN));
+            }
+            map.values_mut().for_each(add_text_pattern);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_text_pattern),
+        _ => {}
+    }
 }
 
 /// Documents the errors every operation shares, so the document says what the service answers:
@@ -289,7 +320,11 @@ impl Application {
             }
             None => crate::api::cds::clients::CdsClients::default(),
         });
-        let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));
+        let public_url = web::Data::new(crate::api::cds::token::PublicUrl::new(
+            args.public_url.clone(),
+            development && is_loopback(&listen),
+            args.cds_clients_file.is_some(),
+        ));
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -322,6 +357,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(not_routed))
+                .wrap(from_fn(crate::api::extract::screen_request))
                 .wrap(from_fn(crate::telemetry::request_context))
         })
         .listen(listener)

@@ -27,13 +27,24 @@ pub fn init() {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Accepts a caller's request id if it is short and printable; otherwise makes one.
+/// The longest caller request id kept.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Whether a caller's request id is a short token of safe characters (`[A-Za-z0-9._-]`, at most
+/// 64): anything else could forge log lines or carry data, and is replaced.
+fn is_safe_request_id(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= MAX_REQUEST_ID
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Keeps a caller's request id if it is safe; otherwise makes one.
 fn request_id_of(req: &ServiceRequest) -> String {
     req.headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .filter(|v| is_safe_request_id(v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }

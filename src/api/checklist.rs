@@ -13,7 +13,7 @@ use super::state::AppState;
 use super::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::checklist::Checklist;
-use crate::workup::{self, record::today};
+use crate::workup;
 
 /// `?profile=` evaluates under another profile than the patient's.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,7 +48,8 @@ pub async fn get_checklist(
     let requested = query.into_inner().profile;
     let checklist = audited(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let checklist = workup::checklist_json(conn, &patient, requested.as_deref(), today())?
+        let today = workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        let checklist = workup::checklist_json(conn, &patient, requested.as_deref(), today)?
             .map_err(|unknown| {
                 ApiError::field(
                     "profile",

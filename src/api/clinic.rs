@@ -21,6 +21,10 @@ pub struct ClinicSettings {
     pub default_profile: String,
     /// FHIR identifier system of MRNs, checked on ingest when set.
     pub mrn_system: Option<String>,
+    /// IANA time zone of the clinic (default `UTC`): "today" of the checklist and "not in the
+    /// future" are judged in it.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
 }
 
 impl From<clinics::ClinicRow> for ClinicSettings {
@@ -29,6 +33,7 @@ impl From<clinics::ClinicRow> for ClinicSettings {
             id: row.id,
             default_profile: row.default_profile,
             mrn_system: row.mrn_system,
+            time_zone: row.time_zone,
         }
     }
 }
@@ -43,6 +48,9 @@ pub struct UpdateClinic {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 256)]
     pub mrn_system: Option<Option<String>>,
+    /// IANA time zone name, e.g. `Europe/Berlin` (422 if it names none).
+    #[schema(min_length = 1, max_length = 64, example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
 }
 
 /// Read the clinic's settings.
@@ -70,7 +78,7 @@ pub async fn get_clinic(
     responses(
         (status = 200, description = "The settings", body = ClinicSettings),
         (status = 403, description = "Admins only", body = crate::api::error::Problem),
-        (status = 422, description = "Unknown profile", body = crate::api::error::Problem),
+        (status = 422, description = "Unknown profile or time zone", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -93,6 +101,14 @@ pub async fn update_clinic(
             ));
         }
     }
+    if let Some(zone) = &input.time_zone {
+        if zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ApiError::field(
+                "time_zone",
+                "is not an IANA time zone name (e.g. Europe/Berlin, UTC)",
+            ));
+        }
+    }
     let row = state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
@@ -108,6 +124,7 @@ pub async fn update_clinic(
                 let changes = clinics::ClinicChanges {
                     default_profile: input.default_profile.clone(),
                     mrn_system: input.mrn_system.clone(),
+                    time_zone: input.time_zone.clone(),
                     updated_at: Some(storage::now()),
                 };
                 clinics::update(conn, caller.clinic.as_str(), &changes)?;

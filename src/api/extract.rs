@@ -5,15 +5,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::error::{ApiError, FieldError};
-use crate::auth::{AuthError, Authenticator, Caller};
+use crate::auth::{AuthError, Authenticator, Caller, Role};
+use crate::domain::text::{has_forbidden_control, CONTROL_CHARACTER};
 
 /// The id of this request (echoed from `x-request-id`, or generated), set by the middleware.
 #[derive(Debug, Clone)]
@@ -64,6 +67,44 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     Ok(caller)
 }
 
+/// Every request's path and query, screened once before routing: a control character in the
+/// path names no resource (404); in a query parameter it is a 422 naming the parameter.
+pub async fn screen_request<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if let Some(refusal) = screen(&req) {
+        let response = refusal.error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+fn screen(req: &ServiceRequest) -> Option<ApiError> {
+    let path = percent_encoding::percent_decode_str(req.path()).decode_utf8_lossy();
+    if has_forbidden_control(&path) {
+        return Some(ApiError::NotFound);
+    }
+    let query = req.query_string();
+    if query.is_empty() {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    for (name, value) in &pairs {
+        if has_forbidden_control(name) {
+            return Some(ApiError::field("query", CONTROL_CHARACTER));
+        }
+        if has_forbidden_control(value) {
+            return Some(ApiError::field(name.clone(), CONTROL_CHARACTER));
+        }
+    }
+    None
+}
+
 /// Body size limits, from configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
@@ -104,28 +145,100 @@ pub fn is_json(req: &HttpRequest) -> bool {
     })
 }
 
-/// Parses JSON, naming the offending field on a type error (422) and refusing non-JSON (400).
+/// Parses JSON strictly: not JSON, trailing data after the document, or the wrong kind of
+/// document (an array where an object is expected) is a 400; a control character in any string
+/// (with its path) or a field of the wrong type (naming the field) is a 422. Every string is put
+/// in Unicode NFC before the handler sees it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    if !value.is_object() {
+        // serde would read a struct from an array by position; every body here is an object.
+        return Err(ApiError::MalformedBody(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
+    let problems = crate::ingest::text::clean_json_text(&mut value, "");
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(p.path, p.message))
+                .collect(),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { String::new() } else { path };
-                ApiError::Validation(vec![FieldError::new(field, clean_serde_message(&inner))])
-            }
-            _ => ApiError::MalformedBody(inner.to_string()),
+        let message = plain_serde_message(&e.into_inner());
+        if path == "." && message.starts_with("invalid type") {
+            return ApiError::MalformedBody(format!(
+                "the document is of the wrong kind: {message}"
+            ));
         }
+        let field = if path == "." { String::new() } else { path };
+        ApiError::Validation(vec![FieldError::new(field, message)])
     })
 }
 
-/// serde's messages carry " at line 1 column 42", which means nothing next to a field path.
-fn clean_serde_message(e: &serde_json::Error) -> String {
+/// serde's message in the caller's terms: no " at line 1 column 42" (meaningless next to a field
+/// path), and JSON words instead of Rust type names (`u32`, `struct NewPatient`, `sequence`).
+pub fn plain_serde_message(e: &serde_json::Error) -> String {
     let message = e.to_string();
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message,
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => &message,
+    };
+    let Some((head, expected)) = message.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let head = head
+        .replace(": sequence", ": array")
+        .replace(": map", ": object")
+        .replace(": unit value", ": null");
+    let word = expected.split_whitespace().next().unwrap_or("");
+    let plain = match word {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
+        "f32" | "f64" => "a number",
+        "bool" => "true or false",
+        "struct" | "map" => "an object",
+        "enum" => "one of the allowed values",
+        "sequence" | "tuple" => "an array",
+        "char" => "a single character",
+        _ => return format!("{head}, expected {expected}"),
+    };
+    format!("{head}, expected {plain}")
+}
+
+/// The roles that may send a body to a path. The handlers check roles themselves; this only makes
+/// sure a body is never read or judged (415, 400, 422) before a caller without the role is told 403.
+fn body_roles(path: &str) -> Option<&'static [Role]> {
+    const CLINICAL: &[Role] = &[Role::Clinician, Role::Admin];
+    const ADMIN: &[Role] = &[Role::Admin];
+    if path.starts_with("/v1/patients") {
+        Some(CLINICAL)
+    } else if ["/v1/clinic", "/v1/code-maps", "/v1/profiles"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        Some(ADMIN)
+    } else {
+        None
+    }
+}
+
+fn refuse_role_before_body(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(roles) = body_roles(req.path()) else {
+        return Ok(());
+    };
+    let caller = match req.extensions().get::<Caller>() {
+        Some(caller) => caller.clone(),
+        None => authenticate(req)?,
+    };
+    if roles.iter().any(|&r| caller.has(r)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
     }
 }
 
@@ -146,6 +259,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
+            refuse_role_before_body(&req)?;
             if !is_json(&req) {
                 return Err(ApiError::UnsupportedMediaType(
                     "send Content-Type: application/json".to_owned(),

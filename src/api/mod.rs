@@ -12,6 +12,7 @@ pub mod code_maps;
 pub mod error;
 pub mod extract;
 pub mod fallback;
+pub mod fhir_schema;
 pub mod health;
 pub mod idempotent;
 pub mod lab;

@@ -45,6 +45,7 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .decode(cursor.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
+        .filter(|s| !crate::domain::text::has_forbidden_control(s))
         .ok_or_else(|| ApiError::field("cursor", "is not a cursor this service issued"))
 }
 

@@ -25,10 +25,23 @@ use crate::storage::{self, reviews};
 pub struct NewReview {
     /// `acknowledge` (abnormal seen), `ordered` (missing tests ordered), `declined` (by the
     /// patient) or `not_applicable` (e.g. no pregnancy tissue available).
+    #[schema(value_type = ItemReviewAction)]
     pub action: ReviewAction,
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+}
+
+/// The actions an item review takes (the OpenAPI schema of `NewReview.action`;
+/// `request_early_workup` is patient level, `POST /v1/patients/{id}/early-workup`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ItemReviewAction {
+    Acknowledge,
+    Ordered,
+    Declined,
+    NotApplicable,
 }
 
 /// A request to evaluate the workup before the profile's loss threshold is met.

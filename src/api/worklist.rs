@@ -182,6 +182,11 @@ pub async fn get_worklist(
     };
     let page = audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
+        let today = workup::record::clinic_today(conn, clinic)?;
+        let filter = WorklistFilter {
+            today,
+            ..filter.clone()
+        };
         if let Some(profile) = &filter.profile {
             if !workup::profile_exists(conn, clinic, profile)? {
                 return Err(ApiError::field(

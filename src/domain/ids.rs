@@ -57,10 +57,18 @@ typed_id!(/// A clinician's review action on a checklist item or on the patient'
 pub struct ClinicId(String);
 
 impl ClinicId {
+    /// Taken exactly as the identity provider wrote it: never trimmed or rewritten, so text
+    /// with surrounding whitespace or control characters is refused rather than made to look like
+    /// another clinic's id.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let s = s.trim();
-        if s.is_empty() {
+        if s.trim().is_empty() {
             return Err("clinic id must not be empty");
+        }
+        if s.trim() != s {
+            return Err("clinic id must not start or end with whitespace");
+        }
+        if s.chars().any(char::is_control) || s.chars().any(crate::domain::text::is_invisible) {
+            return Err("clinic id must not contain control or invisible characters");
         }
         if s.len() > 128 {
             return Err("clinic id must be at most 128 characters");

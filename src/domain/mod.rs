@@ -12,4 +12,5 @@ pub mod pregnancy;
 pub mod profile;
 pub mod result;
 pub mod review;
+pub mod text;
 pub mod value_check;

@@ -9,18 +9,16 @@ pub struct Mrn(String);
 impl Mrn {
     pub const MAX_LEN: usize = 64;
 
+    /// Trimmed and in Unicode NFC; control, zero-width and bidirectional characters refused.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let s = s.trim();
+        let s = crate::domain::text::identifier(s)?;
         if s.is_empty() {
             return Err("must not be empty");
         }
         if s.chars().count() > Self::MAX_LEN {
             return Err("must be at most 64 characters");
         }
-        if s.chars().any(|c| c.is_control()) {
-            return Err("must not contain control characters");
-        }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -46,5 +44,7 @@ mod tests {
         assert!(Mrn::parse("   ").is_err());
         assert!(Mrn::parse(&"x".repeat(65)).is_err());
         assert!(Mrn::parse("a\nb").is_err());
+        assert!(Mrn::parse("A\u{200B}17").is_err());
+        assert_eq!(Mrn::parse("Jose\u{301}").unwrap().as_str(), "Jos\u{e9}");
     }
 }

@@ -13,6 +13,7 @@ pub mod hl7v2;
 pub mod incoming;
 pub mod json;
 pub mod problem;
+pub mod text;
 
 pub use fingerprint::Fingerprint;
 pub use incoming::{no_local_codes, CodeResolver, IncomingResult, LabCode, LOINC_SYSTEM};

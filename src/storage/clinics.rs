@@ -14,6 +14,8 @@ pub struct ClinicRow {
     pub mrn_system: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// IANA time zone name (`Europe/Berlin`); `UTC` by default.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -21,6 +23,7 @@ pub struct ClinicRow {
 pub struct ClinicChanges {
     pub default_profile: Option<String>,
     pub mrn_system: Option<Option<String>>,
+    pub time_zone: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -52,4 +55,14 @@ pub fn update(conn: &mut AnyConnection, id: &str, changes: &ClinicChanges) -> Qu
         .set(changes)
         .execute(conn)
         .map(|_| ())
+}
+
+/// The clinic's time zone name (`UTC` when the clinic has no row yet).
+pub fn time_zone(conn: &mut AnyConnection, id: &str) -> QueryResult<String> {
+    clinics::table
+        .find(id)
+        .select(clinics::time_zone)
+        .first(conn)
+        .optional()
+        .map(|tz| tz.unwrap_or_else(|| "UTC".to_owned()))
 }

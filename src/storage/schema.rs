@@ -7,6 +7,7 @@ diesel::table! {
         mrn_system -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        time_zone -> Text,
     }
 }
 

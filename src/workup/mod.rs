@@ -68,18 +68,13 @@ pub fn refresh_summary(
     clinic_id: &str,
     patient_id: &str,
 ) -> QueryResult<()> {
-    summary::refresh(
-        conn,
-        clinic_id,
-        patient_id,
-        record::today(),
-        summary::Reason::Write,
-    )
+    let today = record::clinic_today(conn, clinic_id)?;
+    summary::refresh(conn, clinic_id, patient_id, today, summary::Reason::Write)
 }
 
 /// Re-evaluates every patient of the clinic that follows the clinic default (after it changed).
 pub fn refresh_clinic(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<()> {
-    let today = record::today();
+    let today = record::clinic_today(conn, clinic_id)?;
     for patient_id in crate::storage::worklist::patients_on_clinic_default(conn, clinic_id)? {
         summary::refresh(conn, clinic_id, &patient_id, today, summary::Reason::Clinic)?;
     }

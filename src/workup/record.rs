@@ -121,7 +121,22 @@ pub fn review(row: &ReviewRow) -> Option<Review> {
     })
 }
 
-/// Today's date in UTC: the evaluation date of every checklist served now.
+/// Today's date in UTC, for code with no clinic at hand (seeding). Clinical code asks
+/// [`clinic_today`].
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
+}
+
+/// Today's date in the IANA time zone `name` (UTC when it names none).
+pub fn today_in(name: &str) -> NaiveDate {
+    let zone: chrono_tz::Tz = name.parse().unwrap_or(chrono_tz::UTC);
+    chrono::Utc::now().with_timezone(&zone).date_naive()
+}
+
+/// Today's date for a clinic, in its time zone: the evaluation date of every checklist served now
+/// and the last date that is not "in the future".
+pub fn clinic_today(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<NaiveDate> {
+    Ok(today_in(&crate::storage::clinics::time_zone(
+        conn, clinic_id,
+    )?))
 }

@@ -12,6 +12,8 @@ const EC_ISS: &str = "https://ehr-ec.example";
 const JWKS_ISS: &str = "https://ehr-jwks.example";
 const B_ISS: &str = "https://ehr-clinic-b.example";
 const SERVICE: &str = "/cds-services/rpl-workup";
+/// `RPL_PUBLIC_URL` of the CDS test service: token audiences name it, never the Host.
+const PUBLIC_URL: &str = "https://cds.test.example";
 
 fn key_file(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,7 +49,11 @@ struct Cds {
 async fn spawn_cds() -> Cds {
     let dir = clients_dir();
     let file = dir.path().join("clients.json");
-    let app = spawn_app_with(|args| args.cds_clients_file = Some(file)).await;
+    let app = spawn_app_with(|args| {
+        args.cds_clients_file = Some(file);
+        args.public_url = Some(PUBLIC_URL.to_owned());
+    })
+    .await;
     Cds { app, _dir: dir }
 }
 
@@ -77,7 +83,7 @@ fn sign(alg: Algorithm, claims: &Value) -> String {
 
 impl Cds {
     fn aud(&self, path: &str) -> String {
-        format!("{}{path}", self.app.base)
+        format!("{PUBLIC_URL}{path}")
     }
     fn token(&self, alg: Algorithm, iss: &str, path: &str) -> String {
         sign(alg, &claims(iss, &self.aud(path)))
@@ -519,4 +525,59 @@ async fn every_patient_read_through_cds_hooks_is_audited_with_the_ehr_user() {
         .find(|r| r["resource_type"] == "cds_cards")
         .unwrap_or_else(|| panic!("{audit}"));
     assert_eq!(row["actor"], "cds:ehr-client/Practitioner/77");
+}
+
+#[actix_web::test]
+async fn without_a_public_url_cds_calls_are_refused_whatever_host_the_token_names() {
+    let dir = clients_dir();
+    let file = dir.path().join("clients.json");
+    let app = spawn_app_with(|args| args.cds_clients_file = Some(file)).await;
+    let host_built = sign(
+        Algorithm::RS384,
+        &claims(RSA_ISS, &format!("{}{SERVICE}", app.base)),
+    );
+    let res = app
+        .send(
+            "POST",
+            SERVICE,
+            Some(&host_built),
+            Some("application/json"),
+            Some(serde_json::to_vec(&hook(Some("x"), None)).unwrap()),
+            &[("Host", "evil.example")],
+        )
+        .await;
+    let problem = assert_problem(&res, 401, "unauthorized");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("RPL_PUBLIC_URL"),
+        "{problem}"
+    );
+}
+
+#[actix_web::test]
+async fn a_cds_token_living_longer_than_five_minutes_is_refused() {
+    let cds = spawn_cds().await;
+    charted_patient(&cds.app, "CDS-9", Some("ehr-9")).await;
+    let body = hook(Some("ehr-9"), None);
+    let now = chrono::Utc::now().timestamp();
+    let mut long = claims(RSA_ISS, &cds.aud(SERVICE));
+    long["exp"] = json!(now + 301);
+    long["iat"] = json!(now);
+    let res = cds
+        .call(SERVICE, Some(&sign(Algorithm::RS384, &long)), &body)
+        .await;
+    assert_problem(&res, 401, "unauthorized");
+    let mut no_iat = claims(RSA_ISS, &cds.aud(SERVICE));
+    no_iat.as_object_mut().unwrap().remove("iat");
+    let res = cds
+        .call(SERVICE, Some(&sign(Algorithm::RS384, &no_iat)), &body)
+        .await;
+    assert_problem(&res, 401, "unauthorized");
+    let short = claims(RSA_ISS, &cds.aud(SERVICE));
+    let res = cds
+        .call(SERVICE, Some(&sign(Algorithm::RS384, &short)), &body)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
 }

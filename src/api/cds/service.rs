@@ -15,7 +15,7 @@ use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::storage::patients::{self, PatientRow};
 use crate::storage::{self, cds::IssuedRow, clinics, AnyConnection};
-use crate::workup::{self, record::today};
+use crate::workup;
 
 /// The hook's context.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -99,7 +99,8 @@ fn find_patient(
             )
         })?;
     for mrn in identifiers {
-        if let Some(p) = patients::find_by_mrn(conn, clinic, mrn.trim())? {
+        if let Some(p) = patients::find_by_mrn(conn, clinic, &crate::domain::text::nfc(mrn.trim()))?
+        {
             return Ok(Some(p));
         }
     }
@@ -144,7 +145,8 @@ pub async fn cds_patient_view(
         };
         let profile = workup::resolve_profile(conn, clinic, None, patient.profile.as_deref())?
             .map_err(|u| ApiError::internal(format!("unknown profile {}", u.0)))?;
-        let checklist = workup::checklist(conn, &patient, None, today())?
+        let today = workup::record::clinic_today(conn, clinic)?;
+        let checklist = workup::checklist(conn, &patient, None, today)?
             .map_err(|u| ApiError::internal(format!("unknown profile {}", u.0)))?;
         let patient_ref = format!(
             "Patient/{}",

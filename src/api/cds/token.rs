@@ -1,6 +1,7 @@
 //! Verifies the EHR's JWT on CDS Hooks calls (CDS Hooks 2.0 "Trusting CDS Clients"): asymmetric
 //! algorithms only (RS256, RS384, ES384 — HMAC is refused), an allow-listed issuer and its own
-//! keys, `aud` = this endpoint's URL, `exp` required, and a `jti` never accepted twice.
+//! keys, `aud` = this endpoint's URL under `RPL_PUBLIC_URL`, `exp` and `iat` required and at most
+//! 5 minutes apart, and a `jti` never accepted twice.
 
 use std::collections::HashSet;
 
@@ -14,9 +15,35 @@ use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::storage;
 
-/// The service's external base URL (`RPL_PUBLIC_URL`), when configured.
+/// Where a CDS token's expected `aud` comes from: the service's external base URL
+/// (`RPL_PUBLIC_URL`). Never from the request's `Host` (a caller could choose it), except in
+/// development mode on loopback; without either, CDS calls are refused.
 #[derive(Debug, Clone, Default)]
-pub struct PublicUrl(pub Option<String>);
+pub struct PublicUrl {
+    pub url: Option<String>,
+    /// Development mode on loopback: the request's scheme and host stand in for the URL.
+    pub host_fallback: bool,
+}
+
+impl PublicUrl {
+    /// The setting, with a start-up warning when CDS clients are configured but every CDS call
+    /// will be refused for want of `RPL_PUBLIC_URL`.
+    pub fn new(url: Option<String>, development_on_loopback: bool, cds_configured: bool) -> Self {
+        if url.is_none() && !development_on_loopback && cds_configured {
+            tracing::warn!(
+                "RPL_PUBLIC_URL is not set: CDS Hooks calls will be refused, because a token's \
+                 audience cannot be checked against the request's Host header"
+            );
+        }
+        Self {
+            url,
+            host_fallback: development_on_loopback,
+        }
+    }
+}
+
+/// The longest a CDS token may live (`exp` − `iat`), per CDS Hooks' "short-lived" advice.
+const MAX_LIFETIME_SECONDS: i64 = 300;
 
 #[derive(Debug, Deserialize)]
 struct Claims {
@@ -24,6 +51,8 @@ struct Claims {
     #[serde(default)]
     sub: Option<String>,
     exp: i64,
+    #[serde(default)]
+    iat: Option<i64>,
     #[serde(default)]
     jti: Option<String>,
 }
@@ -39,15 +68,22 @@ fn refuse(why: &str) -> ApiError {
 
 /// The URLs a token for this request may name as `aud`: this endpoint's URL (and, for the
 /// feedback endpoint, the service's own URL).
-fn audiences(req: &HttpRequest) -> Vec<String> {
-    let base = match req
+fn audiences(req: &HttpRequest) -> Result<Vec<String>, ApiError> {
+    let setting = req
         .app_data::<web::Data<PublicUrl>>()
-        .and_then(|p| p.0.clone())
-    {
+        .map(|p| p.get_ref().clone())
+        .unwrap_or_default();
+    let base = match setting.url {
         Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
+        None if setting.host_fallback => {
             let info = req.connection_info();
             format!("{}://{}", info.scheme(), info.host())
+        }
+        None => {
+            return Err(refuse(
+                "CDS Hooks is not available: RPL_PUBLIC_URL is not configured, so no token \
+                 audience can be trusted",
+            ))
         }
     };
     let path = req.path();
@@ -55,7 +91,7 @@ fn audiences(req: &HttpRequest) -> Vec<String> {
     if let Some(service) = path.strip_suffix("/feedback") {
         out.push(format!("{base}{service}"));
     }
-    out
+    Ok(out)
 }
 
 /// The EHR's clinic and who acts, from a verified token whose `jti` is now used up.
@@ -89,10 +125,10 @@ pub async fn verify(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiEr
         .and_then(|iss| clients.find(iss))
         .ok_or_else(|| refuse("the issuer is not an allow-listed CDS client"))?;
     let mut validation = Validation::new(header.alg);
-    validation.set_audience(&audiences(req));
+    validation.set_audience(&audiences(req)?);
     validation.set_issuer(&[client.issuer.as_str()]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-    validation.leeway = 30;
+    validation.leeway = crate::auth::LEEWAY_SECONDS;
     let claims = client
         .keys
         .iter()
@@ -101,6 +137,12 @@ pub async fn verify(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiEr
         .find_map(|k| jsonwebtoken::decode::<Claims>(&token, &k.key, &validation).ok())
         .ok_or_else(|| refuse("the token is not valid for this endpoint (signature, aud or exp)"))?
         .claims;
+    let iat = claims.iat.ok_or_else(|| refuse("the token has no iat"))?;
+    if claims.exp - iat > MAX_LIFETIME_SECONDS {
+        return Err(refuse(
+            "the token lives longer than 5 minutes (exp - iat > 300 s)",
+        ));
+    }
     let jti = claims
         .jti
         .filter(|j| !j.is_empty() && j.len() <= 256)

@@ -173,7 +173,7 @@ fn locator(base: &str) -> Locator {
 /// the first response.
 #[utoipa::path(
     tag = "lab",
-    request_body(content = serde_json::Value, content_type = "application/fhir+json", description = "A FHIR R4 Observation"),
+    request_body(content = crate::api::fhir_schema::FhirObservation, content_type = "application/fhir+json", description = "A FHIR R4 Observation"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry")),
     responses(
         (status = 201, description = "Stored (a new result or version); `Location: Observation/{id}/_history/{version}`; an OperationOutcome with any warnings", content_type = "application/fhir+json"),
@@ -255,7 +255,7 @@ fn observation(
 /// `422 Unprocessable Entity` with an OperationOutcome).
 #[utoipa::path(
     tag = "lab",
-    request_body(content = serde_json::Value, content_type = "application/fhir+json", description = "A FHIR R4 Bundle of type transaction or batch"),
+    request_body(content = crate::api::fhir_schema::FhirBundle, content_type = "application/fhir+json", description = "A FHIR R4 Bundle of type transaction or batch"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response to a retry")),
     responses(
         (status = 200, description = "A transaction-response or batch-response Bundle", content_type = "application/fhir+json"),

@@ -40,7 +40,10 @@ pub async fn create_patient(
     let mrn = Mrn::parse(&input.mrn)
         .map_err(|e| errors.push(FieldError::new("mrn", e)))
         .ok();
-    let today = chrono::Utc::now().date_naive();
+    let clinic = caller.clinic.as_str().to_owned();
+    let today = state
+        .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
+        .await?;
     if input.birth_date.is_some_and(|d| d > today) {
         errors.push(FieldError::new("birth_date", "must not be in the future"));
     }

@@ -51,9 +51,13 @@ pub async fn list_patients(
     let after = page.position()?;
     let page = audited(&state, caller, request_id, move |conn, caller| {
         let rows = match &query.mrn {
-            Some(mrn) => patients::find_by_mrn(conn, caller.clinic.as_str(), mrn.trim())?
-                .into_iter()
-                .collect(),
+            Some(mrn) => patients::find_by_mrn(
+                conn,
+                caller.clinic.as_str(),
+                &crate::domain::text::nfc(mrn.trim()),
+            )?
+            .into_iter()
+            .collect(),
             None => patients::list(
                 conn,
                 caller.clinic.as_str(),

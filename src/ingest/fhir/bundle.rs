@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::model::Bundle;
-use super::observation::{observation_from_value, ParsedObservation};
+use super::observation::{observation_from_value, refuse_control_characters, ParsedObservation};
 use super::outcome::OperationOutcome;
 use crate::ingest::incoming::CodeResolver;
 use crate::ingest::problem::{FeedProblem, ProblemKind};
@@ -77,8 +77,10 @@ pub fn parse_bundle(
     body: &[u8],
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedBundle, OperationOutcome> {
-    let value: Value = serde_json::from_slice(body)
+    let mut value: Value = serde_json::from_slice(body)
         .map_err(|e| refuse(ProblemKind::Structure, "", &format!("not JSON: {e}")))?;
+    refuse_control_characters(&mut value, "Bundle")
+        .map_err(|p| OperationOutcome::from_problems(&p))?;
     match value.get("resourceType").and_then(Value::as_str) {
         Some("Bundle") => {}
         Some(other) => {

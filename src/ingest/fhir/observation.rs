@@ -27,15 +27,30 @@ pub fn parse_observation(
     body: &[u8],
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedObservation, OperationOutcome> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         OperationOutcome::from_problems(&[FeedProblem::error(
             ProblemKind::Structure,
             "",
             format!("not JSON: {e}"),
         )])
     })?;
+    refuse_control_characters(&mut value, "Observation")
+        .map_err(|p| OperationOutcome::from_problems(&p))?;
     observation_from_value(value, "Observation", resolver)
         .map_err(|p| OperationOutcome::from_problems(&p))
+}
+
+/// NFC-normalises the resource's text; refuses (one error per field) control characters.
+pub fn refuse_control_characters(value: &mut Value, base: &str) -> Result<(), Vec<FeedProblem>> {
+    let problems: Vec<FeedProblem> = crate::ingest::text::clean_json_text(value, base)
+        .into_iter()
+        .map(|p| FeedProblem::error(ProblemKind::Invalid, p.path, p.message))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// A JSON value that should be an Observation, at FHIR path `base` (`Observation`,

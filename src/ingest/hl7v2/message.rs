@@ -9,6 +9,7 @@ use super::obx::{read_obx, Obx, ObxContext};
 use super::read::{self, Seg};
 use super::{AckCode, Hl7Patient, MessageHeader, OruMessage, Rejection};
 use crate::domain::result::Subject;
+use crate::domain::text::CONTROL_CHARACTER;
 use crate::ingest::incoming::{CodeResolver, IncomingResult};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
@@ -31,6 +32,11 @@ struct Group {
 /// on garbage (which is an `AR` with an empty MSA-2).
 pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage, Box<Rejection>> {
     let text = read::normalise(bytes);
+    let control = read::control_character_at(&text);
+    if let Some((at, true)) = &control {
+        let problem = FeedProblem::error(ProblemKind::Invalid, at.clone(), CONTROL_CHARACTER);
+        return Err(reject(None, vec![problem]));
+    }
     let message = read::parse(&text).map_err(|m| {
         reject(
             None,
@@ -56,6 +62,14 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
     let header_problems = check_header(msh, &header);
     if !header_problems.is_empty() {
         return Err(reject(Some(header), header_problems));
+    }
+    if let Some((at, _)) = control {
+        let problem = FeedProblem::error(ProblemKind::Invalid, at, CONTROL_CHARACTER);
+        return Err(Box::new(Rejection {
+            code: AckCode::Error,
+            header: Some(header),
+            problems: vec![problem],
+        }));
     }
 
     let mut problems = Vec::new();

@@ -16,11 +16,39 @@ pub(super) fn normalise(bytes: &[u8]) -> String {
         Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     };
     let text = text.trim_start_matches('\u{feff}');
-    text.split(['\r', '\n'])
+    let text = text
+        .split(['\r', '\n'])
         .map(|line| line.trim_matches(['\u{0b}', '\u{1c}']))
         .filter(|line| !line.trim().is_empty())
         .collect::<Vec<_>>()
-        .join("\r")
+        .join("\r");
+    crate::domain::text::nfc(&text).into_owned()
+}
+
+/// Where the first refused control character is (tab is allowed; segments end with CR): the
+/// `ERR-2` location (`NTE^1^3`), and whether it is in the MSH (then the header cannot be echoed).
+pub(super) fn control_character_at(text: &str) -> Option<(String, bool)> {
+    let separator = text
+        .chars()
+        .nth(3)
+        .filter(|c| !c.is_control())
+        .unwrap_or('|');
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (index, segment) in text.split('\r').enumerate() {
+        let name = segment.get(..3).unwrap_or("");
+        let seq = seen.entry(name).or_default();
+        *seq += 1;
+        let Some(pos) = segment.find(crate::domain::text::is_forbidden_control) else {
+            continue;
+        };
+        if pos < 3 || name.chars().any(|c| !c.is_ascii_alphanumeric()) {
+            return Some((format!("segment {}", index + 1), index == 0));
+        }
+        let before = segment[..pos].matches(separator).count();
+        let field = if name == "MSH" { before + 1 } else { before };
+        return Some((format!("{name}^{seq}^{field}"), name == "MSH"));
+    }
+    None
 }
 
 /// Parses with hl7-parser. `Err` carries a message for the ACK: not HL7 at all, or the 1-based
