@@ -6,7 +6,7 @@ use super::{require_clinical, CreatePatient, PatientView};
 use crate::api::audit_trail::Access;
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{RequestId, ValidJson};
-use crate::api::pregnancies::new_pregnancy_rows;
+use crate::api::pregnancies::{check_against_history, new_pregnancy_rows, Candidate};
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
@@ -19,8 +19,8 @@ use crate::storage::{self, clinics, patients, pregnancies};
     request_body = CreatePatient,
     responses(
         (status = 201, description = "Created", body = PatientView),
-        (status = 409, description = "The MRN or EHR id is already used in this clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 409, description = "The MRN or EHR id is already used in this clinic, or a pregnancy is listed twice (`duplicate_pregnancy`)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s) or an implausible history", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -52,6 +52,16 @@ pub async fn create_patient(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let candidates: Vec<Candidate<'_>> = input
+        .pregnancies
+        .iter()
+        .enumerate()
+        .map(|(i, input)| Candidate {
+            prefix: format!("pregnancies[{i}]."),
+            input,
+        })
+        .collect();
+    let allowed_duplicates = check_against_history(&candidates, &[])?;
     let mrn = mrn.expect("checked above").into_inner();
     let now = storage::now();
     let partner = input.partner.unwrap_or_default();
@@ -80,6 +90,10 @@ pub async fn create_patient(
                     .iter()
                     .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
             )
+            .chain(allowed_duplicates.iter().map(|&i| {
+                let id = &pregnancy_rows[i].id;
+                Access::new("allow_duplicate", "pregnancy", &new.id, id)
+            }))
             .collect();
         let row = patients::find(conn, caller.clinic.as_str(), &new.id)?
             .ok_or_else(|| ApiError::internal("patient vanished after insert"))?;

@@ -34,6 +34,18 @@ pub fn owned_patient(
     patients::find(conn, caller.clinic.as_str(), &id.to_string())?.ok_or(ApiError::NotFound)
 }
 
+/// Like [`owned_patient`], with her row locked until the transaction ends (PostgreSQL; SQLite
+/// serialises writers anyway): checks against the rest of her record then see every committed
+/// change, and a concurrent request waits for this one.
+pub fn locked_patient(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &uuid::Uuid,
+) -> Result<PatientRow, ApiError> {
+    patients::lock(conn, &id.to_string())?;
+    owned_patient(conn, caller, id)
+}
+
 /// A profile override must name a built-in profile or one of the clinic's own.
 pub fn ensure_profile_known(
     conn: &mut AnyConnection,
