@@ -56,7 +56,7 @@ pub struct UpdateClinic {
 /// Read the clinic's settings.
 #[utoipa::path(
     tag = "profiles",
-    responses((status = 200, description = "The settings", body = ClinicSettings)),
+    responses((status = 200, description = "The settings", body = ClinicSettings, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely")))),
     security(("bearer" = []))
 )]
 #[get("/v1/clinic")]
@@ -68,7 +68,10 @@ pub async fn get_clinic(
     let row = state
         .db(move |conn| Ok(clinics::ensure(conn, caller.clinic.as_str())?))
         .await?;
-    Ok(HttpResponse::Ok().json(ClinicSettings::from(row)))
+    Ok(super::etag::json_with_etag(
+        HttpResponse::Ok(),
+        &ClinicSettings::from(row),
+    ))
 }
 
 /// Change the clinic's settings (admins). A new default profile re-evaluates the worklist.

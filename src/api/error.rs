@@ -42,6 +42,14 @@ pub enum ApiError {
     MethodNotAllowed(Vec<String>),
     #[error("{0}")]
     Conflict(String),
+    /// The pregnancy was recorded already (same outcome, end within days); `existing_id` names the
+    /// stored one, `field` the offending pregnancy of the request.
+    #[error("{detail}")]
+    DuplicatePregnancy {
+        existing_id: Option<String>,
+        field: String,
+        detail: String,
+    },
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("the request body is larger than {0} bytes")]
@@ -80,6 +88,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::DuplicatePregnancy { .. } => "duplicate_pregnancy",
             ApiError::PreconditionFailed(_) => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -100,6 +109,7 @@ impl ApiError {
             ApiError::NotFound => "Not found",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::Conflict(_) => "Conflict",
+            ApiError::DuplicatePregnancy { .. } => "Pregnancy already recorded",
             ApiError::PreconditionFailed(_) => "Precondition failed",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
@@ -122,7 +132,14 @@ impl ApiError {
             code: self.code().to_owned(),
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
+                ApiError::DuplicatePregnancy { field, detail, .. } => {
+                    vec![FieldError::new(field.clone(), detail.clone())]
+                }
                 _ => Vec::new(),
+            },
+            existing_pregnancy_id: match self {
+                ApiError::DuplicatePregnancy { existing_id, .. } => existing_id.clone(),
+                _ => None,
             },
         }
     }
@@ -160,6 +177,10 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// With `duplicate_pregnancy`: the id of the pregnancy already recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub existing_pregnancy_id: Option<String>,
 }
 
 impl ResponseError for ApiError {
@@ -173,7 +194,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::DuplicatePregnancy { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

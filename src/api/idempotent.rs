@@ -83,6 +83,11 @@ impl Recorded {
         if replayed {
             response.insert_header(("Idempotent-Replayed", "true"));
         }
+        // The body is the resource's JSON, so its tag is the one a later GET answers.
+        response.insert_header((
+            actix_web::http::header::ETAG,
+            super::etag::etag_of_json(self.body.as_bytes()),
+        ));
         response.body(self.body.clone())
     }
 }

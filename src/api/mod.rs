@@ -10,6 +10,7 @@ pub mod checklist;
 pub mod clinic;
 pub mod code_maps;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod fallback;
 pub mod fhir_schema;

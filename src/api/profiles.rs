@@ -47,7 +47,7 @@ pub async fn list_profile_catalogue(
     tag = "profiles",
     params(("id" = String, Path, description = "Profile id, e.g. eshre-2022")),
     responses(
-        (status = 200, description = "The profile", body = Profile),
+        (status = 200, description = "The profile", body = Profile, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 404, description = "No such profile for your clinic", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -64,7 +64,10 @@ pub async fn get_profile(
         .db(move |conn| Ok(find_profile(conn, caller.clinic.as_str(), &id)?))
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(found.as_ref()))
+    Ok(super::etag::json_with_etag(
+        HttpResponse::Ok(),
+        found.as_ref(),
+    ))
 }
 
 /// Add a clinic profile derived from a built-in one (admins). Unknown items, components, stances

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod ids;
 pub mod item;
 pub mod patient;
+pub mod plausibility;
 pub mod pregnancy;
 pub mod profile;
 pub mod result;

@@ -2,6 +2,8 @@
 //! clinician API and every lab feed, so all of them accept and refuse the same values.
 //! Pure: no actix, no diesel.
 
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
 use super::catalogue::{TestCode, ValueKind};
 use super::result::{Modality, ResultValue, Subject};
 
@@ -118,9 +120,60 @@ pub fn check_subject(test: TestCode, subject: Subject) -> Result<(), ValueProble
     }
 }
 
+/// How far ahead of our clock a sender's `reported_at` may be (clocks drift) before it is
+/// refused as in the future.
+pub const REPORTED_AT_CLOCK_SKEW_SECONDS: i64 = 300;
+
+/// A result is reported neither in the future nor before its sample was collected.
+/// `collected_on` is a local date and `reported_at` an instant, so a report is only refused as
+/// earlier when its UTC date is more than a day before the collection date (no time zone is
+/// further than that from UTC). Fields: `reported_at`.
+pub fn check_result_dates(
+    collected_on: Option<NaiveDate>,
+    reported_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<ValueProblem> {
+    let mut problems = Vec::new();
+    let Some(reported) = reported_at else {
+        return problems;
+    };
+    if reported > now + Duration::seconds(REPORTED_AT_CLOCK_SKEW_SECONDS) {
+        problems.push(problem("reported_at", "must not be in the future"));
+    }
+    if collected_on.is_some_and(|c| reported.date_naive() < c - Duration::days(1)) {
+        problems.push(problem(
+            "reported_at",
+            "must not be before the sample was collected (collected_on)",
+        ));
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_is_reported_after_collection_and_not_in_the_future() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let day = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        // (collected_on, reported_at, refused)
+        let cases = [
+            (day("2026-11-20"), at("2026-11-21T08:00:00Z"), false),
+            (day("2026-11-20"), at("2026-11-19T22:00:00Z"), false), // east of UTC
+            (day("2026-11-20"), at("2026-11-18T23:59:00Z"), true),
+            (day("2026-11-20"), at("2026-11-23T12:04:00Z"), false), // clock skew
+            (None, at("2026-11-23T12:06:00Z"), true),
+            (None, at("2027-01-01T00:00:00Z"), true),
+            (day("2026-11-20"), None, false),
+        ];
+        for (collected, reported, refused) in cases {
+            let problems = check_result_dates(collected, reported, now);
+            assert_eq!(!problems.is_empty(), refused, "{collected:?} {reported:?}");
+            assert!(problems.iter().all(|p| p.field == "reported_at"));
+        }
+    }
 
     fn finding(f: &str) -> ResultValue {
         ResultValue {

@@ -12,6 +12,7 @@ pub mod fingerprint;
 pub mod hl7v2;
 pub mod incoming;
 pub mod json;
+pub mod limits;
 pub mod problem;
 pub mod text;
 

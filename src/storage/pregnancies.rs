@@ -100,3 +100,23 @@ pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Que
         .execute(conn)
         .map(|_| ())
 }
+
+/// One page of the live history in recording (id) order: up to `limit` after `after_id`.
+pub fn page_for_patient(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    after_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PregnancyRow>> {
+    let mut query = pregnancies::table
+        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::deleted_at.is_null())
+        .select(PregnancyRow::as_select())
+        .order(pregnancies::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after_id {
+        query = query.filter(pregnancies::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}

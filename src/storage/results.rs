@@ -188,3 +188,48 @@ pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Que
         .execute(conn)
         .map(|_| ())
 }
+
+/// One page of the patient's live results in creation (id) order, each with all its versions:
+/// up to `limit` after `after_id`, of one test if `test` is given.
+pub fn page_for_patient(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    test: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ResultWithVersions>> {
+    let mut query = results::table
+        .filter(results::patient_id.eq(patient_id))
+        .filter(results::deleted_at.is_null())
+        .select(ResultRow::as_select())
+        .order(results::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after_id {
+        query = query.filter(results::id.gt(after.to_owned()));
+    }
+    if let Some(test) = test {
+        query = query.filter(results::test.eq(test.to_owned()));
+    }
+    let rows: Vec<ResultRow> = query.load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let versions: Vec<ResultVersionRow> = result_versions::table
+        .filter(result_versions::result_id.eq_any(&ids))
+        .select(ResultVersionRow::as_select())
+        .order((
+            result_versions::result_id.asc(),
+            result_versions::version.asc(),
+        ))
+        .load(conn)?;
+    let mut by_result: HashMap<String, Vec<ResultVersionRow>> = HashMap::new();
+    for v in versions {
+        by_result.entry(v.result_id.clone()).or_default().push(v);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let v = by_result.remove(&r.id).unwrap_or_default();
+            (r, v)
+        })
+        .collect())
+}

@@ -110,6 +110,7 @@ async fn an_ingested_positive_anticardiolipin_reaches_the_clinicians_view() {
     let mut body: serde_json::Value =
         serde_json::from_slice(&fixture("fhir/observation-acl-igg-positive.json")).unwrap();
     body["effectiveDateTime"] = json!(collected);
+    body["issued"] = json!(format!("{collected}T12:00:00Z"));
     let res = post_fhir(
         &app,
         "/fhir/r4/Observation",

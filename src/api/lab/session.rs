@@ -213,6 +213,16 @@ impl Session {
                 "the collection date is in the future",
             ));
         }
+        let now = chrono::Utc::now();
+        for p in crate::domain::value_check::check_result_dates(r.collected_on, r.reported_at, now)
+        {
+            let message = format!("the report time {}", p.message);
+            problems.push(FeedProblem::error(
+                ProblemKind::Invalid,
+                &at.collected,
+                message,
+            ));
+        }
         if let Some(test) = r.test {
             if let Err(ApiError::Validation(errors)) = check_subject(test, r.subject) {
                 for e in errors {

@@ -7,7 +7,7 @@ use crate::api::audit_trail::Access;
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
-use crate::api::pregnancies::new_pregnancy_rows;
+use crate::api::pregnancies::{check_against_history, new_pregnancy_rows, Candidate};
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
@@ -20,8 +20,8 @@ use crate::storage::{self, clinics, patients, pregnancies};
     request_body = CreatePatient,
     responses(
         (status = 201, description = "Created", body = PatientView),
-        (status = 409, description = "The MRN or EHR id is already used in this clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s), or a reused Idempotency-Key", body = crate::api::error::Problem),
+        (status = 409, description = "The MRN or EHR id is already used in this clinic, or a pregnancy is listed twice (`duplicate_pregnancy`)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s) an implausible history, or a reused Idempotency-Key", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -58,6 +58,16 @@ pub async fn create_patient(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let candidates: Vec<Candidate<'_>> = input
+        .pregnancies
+        .iter()
+        .enumerate()
+        .map(|(i, input)| Candidate {
+            prefix: format!("pregnancies[{i}]."),
+            input,
+        })
+        .collect();
+    let allowed_duplicates = check_against_history(&candidates, &[])?;
     let mrn = mrn.expect("checked above").into_inner();
     let now = storage::now();
     let partner = input.partner.unwrap_or_default();
@@ -86,6 +96,10 @@ pub async fn create_patient(
                     .iter()
                     .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
             )
+            .chain(allowed_duplicates.iter().map(|&i| {
+                let id = &pregnancy_rows[i].id;
+                Access::new("allow_duplicate", "pregnancy", &new.id, id)
+            }))
             .collect();
         let row = patients::find(conn, caller.clinic.as_str(), &new.id)?
             .ok_or_else(|| ApiError::internal("patient vanished after insert"))?;

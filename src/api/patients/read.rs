@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 use super::{owned_patient, require_clinical, PatientView};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
+use crate::api::etag::json_with_etag;
 use crate::api::extract::RequestId;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::state::AppState;
@@ -82,7 +83,7 @@ pub async fn list_patients(
     tag = "patients",
     params(("id" = uuid::Uuid, Path, description = "Patient id")),
     responses(
-        (status = 200, description = "The patient", body = PatientView),
+        (status = 200, description = "The patient", body = PatientView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -102,5 +103,5 @@ pub async fn get_patient(
         Ok((row, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PatientView::from(row)))
+    Ok(json_with_etag(HttpResponse::Ok(), &PatientView::from(row)))
 }

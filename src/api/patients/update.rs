@@ -5,23 +5,26 @@ use actix_web::{delete, patch, web, HttpResponse};
 use super::{owned_patient, require_clinical, PatientView, UpdatePatient};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
+use crate::api::etag::{json_with_etag, IfMatch};
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::state::AppState;
 use crate::api::unit_of_work::writing;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
-use crate::storage::{self, patients};
+use crate::domain::plausibility::check_birth_date;
+use crate::storage::{self, patients, pregnancies};
 
 /// Change a patient (JSON merge patch: absent fields stay, `null` clears).
 #[utoipa::path(
     tag = "patients",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(("id" = uuid::Uuid, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)")),
     request_body = UpdatePatient,
     responses(
-        (status = 200, description = "The updated patient", body = PatientView),
+        (status = 200, description = "The updated patient", body = PatientView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
+        (status = 412, description = "If-Match is stale: the resource changed since you read it", body = crate::api::error::Problem),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
         (status = 409, description = "The MRN or EHR id is already used", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s), or a birth date that does not fit the recorded history", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -31,6 +34,7 @@ pub async fn update_patient(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
     body: ValidJson<UpdatePatient>,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
@@ -81,6 +85,14 @@ pub async fn update_patient(
     changes.profile = profile.clone();
     let row = writing(&state, caller, request_id, [id], move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
+        if_match.check(&PatientView::from(row.clone()))?;
+        if let Some(Some(birth_date)) = changes.birth_date {
+            let history = pregnancies::list_for_patient(conn, &row.id)?;
+            if let Some(p) = check_birth_date(birth_date, history.iter().filter_map(|p| p.ended_on))
+            {
+                return Err(ApiError::field(p.field, p.message));
+            }
+        }
         if let Some(Some(profile)) = &profile {
             super::ensure_profile_known(conn, caller, profile)?;
         }
@@ -104,16 +116,17 @@ pub async fn update_patient(
         Ok((row, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PatientView::from(row)))
+    Ok(json_with_etag(HttpResponse::Ok(), &PatientView::from(row)))
 }
 
 /// Remove a patient from the API. Her data is kept for the audit, never hard-deleted.
 #[utoipa::path(
     tag = "patients",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(("id" = uuid::Uuid, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)")),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 412, description = "If-Match is stale: the resource changed since you read it", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -123,11 +136,13 @@ pub async fn delete_patient(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<uuid::Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let id = path.into_inner();
     writing(&state, caller, request_id, [id], move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
+        if_match.check(&PatientView::from(row.clone()))?;
         patients::soft_delete(conn, &row.id, storage::now())?;
         Ok(((), vec![Access::new("delete", "patient", &row.id, &row.id)]))
     })

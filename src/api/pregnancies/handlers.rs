@@ -2,12 +2,16 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use super::{check_pregnancy, new_row, PregnancyInput, PregnancyView, UpdatePregnancy};
+use super::{
+    check_against_history, check_pregnancy, new_row, Candidate, PregnancyInput, PregnancyView,
+    UpdatePregnancy,
+};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
+use crate::api::etag::{json_with_etag, IfMatch};
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
-use crate::api::pagination::Page;
+use crate::api::pagination::{Page, PageParams};
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
 use crate::api::unit_of_work::{audited, writing};
@@ -26,9 +30,10 @@ type PatientPregnancyPath = web::Path<(uuid::Uuid, uuid::Uuid)>;
     ),
     request_body = PregnancyInput,
     responses(
-        (status = 201, description = "Recorded", body = PregnancyView),
+        (status = 201, description = "Recorded", body = PregnancyView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 409, description = "The same pregnancy is recorded already (`duplicate_pregnancy`, `existing_pregnancy_id`)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s) or an implausible history", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -52,11 +57,25 @@ pub async fn create_pregnancy(
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
+        let stored = pregnancies::list_for_patient(conn, &patient.id)?;
+        let candidate = Candidate {
+            prefix: String::new(),
+            input: &input,
+        };
+        let allowed = check_against_history(&[candidate], &stored)?;
         let new = new_row(&patient.id, &input, storage::now());
         pregnancies::insert(conn, std::slice::from_ref(&new))?;
-        let access = Access::new("create", "pregnancy", &patient.id, &new.id);
+        let mut accesses = vec![Access::new("create", "pregnancy", &patient.id, &new.id)];
+        if !allowed.is_empty() {
+            accesses.push(Access::new(
+                "allow_duplicate",
+                "pregnancy",
+                &patient.id,
+                &new.id,
+            ));
+        }
         let row = pregnancies::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
-        Ok((row, vec![access]))
+        Ok((row, accesses))
     };
     let respond = |row: &PregnancyRow| {
         Recorded::created(
@@ -77,13 +96,15 @@ pub async fn create_pregnancy(
     .await
 }
 
-/// The patient's obstetric history.
+/// The patient's obstetric history, a page at a time in recording order. The read of a page is
+/// audited as one row.
 #[utoipa::path(
     tag = "pregnancies",
-    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    params(("id" = uuid::Uuid, Path, description = "Patient id"), PageParams),
     responses(
-        (status = 200, description = "Every recorded pregnancy", body = Page<PregnancyView>),
+        (status = 200, description = "A page of recorded pregnancies", body = Page<PregnancyView>),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 422, description = "A bad `limit` or `cursor`", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -93,38 +114,36 @@ pub async fn list_pregnancies(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<uuid::Uuid>,
+    query: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
-    let rows = audited(&state, caller, request_id, move |conn, caller| {
+    let limit = query.limit()?;
+    let after = query.position()?;
+    let page = audited(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let rows = pregnancies::list_for_patient(conn, &patient.id)?;
-        let accesses = std::iter::once(Access::new(
-            "read",
-            "obstetric_history",
+        let rows = pregnancies::page_for_patient(
+            conn,
             &patient.id,
-            &patient.id,
-        ))
-        .chain(
-            rows.iter()
-                .map(|p| Access::new("read", "pregnancy", &patient.id, &p.id)),
-        )
-        .collect();
-        Ok((rows, accesses))
+            after.as_deref(),
+            i64::from(limit) + 1,
+        )?;
+        let page = Page::from_rows(rows, limit, |p| p.id.clone(), PregnancyView::from);
+        let access = Access::new("read", "obstetric_history", &patient.id, &patient.id);
+        Ok((page, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.into_iter().map(PregnancyView::from).collect(),
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
-/// Loads one pregnancy of the caller's clinic's patient, or 404.
+/// Loads one pregnancy of the caller's clinic's patient, or 404; with `lock`, the patient's row
+/// is locked first (for a change checked against her history).
 fn owned_pregnancy(
     conn: &mut AnyConnection,
     caller: &Caller,
     (patient_id, pregnancy_id): (uuid::Uuid, uuid::Uuid),
 ) -> Result<(crate::storage::patients::PatientRow, PregnancyRow), ApiError> {
+    // Writes lock the patient up front (unit_of_work::writing); reading her row is enough here.
     let patient = owned_patient(conn, caller, &patient_id)?;
     let pregnancy = pregnancies::find(conn, &patient.id, &pregnancy_id.to_string())?
         .ok_or(ApiError::NotFound)?;
@@ -139,7 +158,7 @@ fn owned_pregnancy(
         ("pid" = uuid::Uuid, Path, description = "Pregnancy id"),
     ),
     responses(
-        (status = 200, description = "The pregnancy", body = PregnancyView),
+        (status = 200, description = "The pregnancy", body = PregnancyView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 404, description = "No such pregnancy", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -159,7 +178,10 @@ pub async fn get_pregnancy(
         Ok((row, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PregnancyView::from(row)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        &PregnancyView::from(row),
+    ))
 }
 
 /// Correct a pregnancy (absent fields stay, `null` clears); the result is checked as a whole.
@@ -168,12 +190,15 @@ pub async fn get_pregnancy(
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
         ("pid" = uuid::Uuid, Path, description = "Pregnancy id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)"),
     ),
     request_body = UpdatePregnancy,
     responses(
-        (status = 200, description = "The updated pregnancy", body = PregnancyView),
+        (status = 200, description = "The updated pregnancy", body = PregnancyView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
+        (status = 412, description = "If-Match is stale: the resource changed since you read it", body = crate::api::error::Problem),
         (status = 404, description = "No such pregnancy", body = crate::api::error::Problem),
-        (status = 422, description = "Invalid field(s)", body = crate::api::error::Problem),
+        (status = 409, description = "The change makes it the same as another recorded pregnancy (`duplicate_pregnancy`)", body = crate::api::error::Problem),
+        (status = 422, description = "Invalid field(s) or an implausible history", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -183,6 +208,7 @@ pub async fn update_pregnancy(
     caller: Caller,
     request_id: RequestId,
     path: PatientPregnancyPath,
+    if_match: IfMatch,
     body: ValidJson<UpdatePregnancy>,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
@@ -190,12 +216,20 @@ pub async fn update_pregnancy(
     let patch = body.into_inner();
     let row = writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
+        if_match.check(&PregnancyView::from(row.clone()))?;
         let merged = patch.apply_to(&row);
         let mut errors = Vec::new();
         check_pregnancy(&merged, patient.birth_date, &|f| f.to_owned(), &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
+        let mut others = pregnancies::list_for_patient(conn, &patient.id)?;
+        others.retain(|p| p.id != row.id);
+        let candidate = Candidate {
+            prefix: String::new(),
+            input: &merged,
+        };
+        let allowed = check_against_history(&[candidate], &others)?;
         let new = new_row(&patient.id, &merged, storage::now());
         let changes = PregnancyChanges {
             outcome: Some(new.outcome),
@@ -207,12 +241,23 @@ pub async fn update_pregnancy(
             updated_at: Some(new.updated_at),
         };
         pregnancies::update(conn, &row.id, &changes)?;
-        let access = Access::new("update", "pregnancy", &patient.id, &row.id);
+        let mut accesses = vec![Access::new("update", "pregnancy", &patient.id, &row.id)];
+        if !allowed.is_empty() {
+            accesses.push(Access::new(
+                "allow_duplicate",
+                "pregnancy",
+                &patient.id,
+                &row.id,
+            ));
+        }
         let row = pregnancies::find(conn, &patient.id, &row.id)?.ok_or(ApiError::NotFound)?;
-        Ok((row, vec![access]))
+        Ok((row, accesses))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PregnancyView::from(row)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        &PregnancyView::from(row),
+    ))
 }
 
 /// Remove a pregnancy from the history (kept for the audit, never hard-deleted).
@@ -221,9 +266,11 @@ pub async fn update_pregnancy(
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
         ("pid" = uuid::Uuid, Path, description = "Pregnancy id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)"),
     ),
     responses(
         (status = 204, description = "Removed"),
+        (status = 412, description = "If-Match is stale: the resource changed since you read it", body = crate::api::error::Problem),
         (status = 404, description = "No such pregnancy", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -234,11 +281,13 @@ pub async fn delete_pregnancy(
     caller: Caller,
     request_id: RequestId,
     path: PatientPregnancyPath,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
     writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
+        if_match.check(&PregnancyView::from(row.clone()))?;
         pregnancies::soft_delete(conn, &row.id, storage::now())?;
         Ok((
             (),

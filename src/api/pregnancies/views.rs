@@ -7,6 +7,7 @@ use validator::Validate;
 
 use crate::api::error::FieldError;
 use crate::api::patients::present;
+use crate::domain::plausibility::{check_age_at_end, check_gestation};
 use crate::domain::pregnancy::{check_reported, Conception, Outcome, ReportedPregnancy};
 use crate::storage::pregnancies::{NewPregnancy, PregnancyRow};
 
@@ -29,6 +30,10 @@ pub struct PregnancyInput {
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
+    /// Record it even though a pregnancy with the same outcome ending within 3 days is recorded
+    /// already (otherwise 409 `duplicate_pregnancy`). The override is audited.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_duplicate: bool,
 }
 
 /// A partial update of a pregnancy (absent fields stay, `null` clears).
@@ -51,6 +56,10 @@ pub struct UpdatePregnancy {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
+    /// Keep the change even though it makes this pregnancy look like another one recorded
+    /// (same outcome, end within 3 days; otherwise 409 `duplicate_pregnancy`). Audited.
+    #[serde(default)]
+    pub allow_duplicate: bool,
 }
 
 impl UpdatePregnancy {
@@ -72,6 +81,7 @@ impl UpdatePregnancy {
                 .conception
                 .unwrap_or_else(|| row.conception.as_deref().and_then(Conception::parse)),
             notes: self.notes.clone().unwrap_or_else(|| row.notes.clone()),
+            allow_duplicate: self.allow_duplicate,
         }
     }
 }
@@ -125,9 +135,18 @@ pub fn check_pregnancy(
         gestational_age_days: input.gestational_age_days,
     };
     let today = Utc::now().date_naive();
+    let plausibility = [
+        check_gestation(
+            input.outcome,
+            input.gestational_age_weeks,
+            input.gestational_age_days,
+        ),
+        check_age_at_end(input.ended_on, birth_date),
+    ];
     errors.extend(
         check_reported(&reported, birth_date, today)
             .into_iter()
+            .chain(plausibility.into_iter().flatten())
             .map(|p| FieldError::new(path(p.field), p.message)),
     );
 }

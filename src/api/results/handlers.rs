@@ -7,9 +7,10 @@ use utoipa::IntoParams;
 use super::{check_subject, version_row, CorrectResult, CreateResult, ResultView};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
+use crate::api::etag::{json_with_etag, IfMatch};
 use crate::api::extract::{RequestId, ValidJson};
 use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
-use crate::api::pagination::Page;
+use crate::api::pagination::{Page, PageParams};
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
 use crate::api::unit_of_work::{audited, writing};
@@ -134,20 +135,27 @@ pub async fn create_result(
     .await
 }
 
-/// `?test=` narrows the list to one test.
+/// `?test=` narrows the list to one test; `?limit=&cursor=` page it.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ResultQuery {
     pub test: Option<TestCode>,
+    /// Page size (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-/// The patient's results (latest version of each).
+/// The patient's results (latest version of each), a page at a time in recording order. The read
+/// of a page is audited as one row.
 #[utoipa::path(
     tag = "results",
     params(("id" = uuid::Uuid, Path, description = "Patient id"), ResultQuery),
     responses(
-        (status = 200, description = "Every live result", body = Page<ResultView>),
+        (status = 200, description = "A page of live results", body = Page<ResultView>),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 422, description = "A bad `limit` or `cursor`", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -161,25 +169,34 @@ pub async fn list_results(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
-    let only = query.into_inner().test.map(|t| t.as_str());
-    let rows = audited(&state, caller, request_id, move |conn, caller| {
+    let query = query.into_inner();
+    let params = PageParams {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = params.limit()?;
+    let after = params.position()?;
+    let only = query.test.map(|t| t.as_str());
+    let page = audited(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let mut rows = results::list_for_patient(conn, &patient.id)?;
-        rows.retain(|(r, _)| only.is_none_or(|t| r.test == t));
-        let accesses = rows
-            .iter()
-            .map(|(r, _)| Access::new("read", "result", &patient.id, &r.id))
-            .collect();
-        Ok((rows, accesses))
+        let rows = results::page_for_patient(
+            conn,
+            &patient.id,
+            only,
+            after.as_deref(),
+            i64::from(limit) + 1,
+        )?;
+        let page = Page::from_rows(
+            rows,
+            limit,
+            |(r, _)| r.id.clone(),
+            |(r, v)| ResultView::new(r, v, false),
+        );
+        let access = Access::new("read", "results", &patient.id, &patient.id);
+        Ok((page, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows
-            .into_iter()
-            .map(|(r, v)| ResultView::new(r, v, false))
-            .collect(),
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 fn owned_result(
@@ -199,7 +216,7 @@ fn owned_result(
         ("rid" = uuid::Uuid, Path, description = "Result id"),
     ),
     responses(
-        (status = 200, description = "The result and all its versions", body = ResultView),
+        (status = 200, description = "The result and all its versions", body = ResultView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 404, description = "No such result", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -219,7 +236,10 @@ pub async fn get_result(
         Ok((found, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ResultView::new(row, versions, true)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        &ResultView::new(row, versions, true),
+    ))
 }
 
 /// Correct, amend, cancel or retract (`entered_in_error`) a result: a new version; the earlier
@@ -299,9 +319,11 @@ pub async fn correct_result(
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
         ("rid" = uuid::Uuid, Path, description = "Result id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)"),
     ),
     responses(
         (status = 204, description = "Removed"),
+        (status = 412, description = "If-Match is stale: the resource changed since you read it", body = crate::api::error::Problem),
         (status = 404, description = "No such result", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
@@ -312,11 +334,13 @@ pub async fn delete_result(
     caller: Caller,
     request_id: RequestId,
     path: ResultPath,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
     writing(&state, caller, request_id, [ids.0], move |conn, caller| {
-        let (row, _) = owned_result(conn, caller, ids)?;
+        let (row, versions) = owned_result(conn, caller, ids)?;
+        if_match.check(&ResultView::new(row.clone(), versions, true))?;
         results::soft_delete(conn, &row.id, storage::now())?;
         Ok((
             (),

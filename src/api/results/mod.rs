@@ -10,7 +10,7 @@ pub use views::*;
 use crate::api::error::{ApiError, FieldError};
 use crate::domain::catalogue::TestCode;
 use crate::domain::result::{ResultStatus, Subject};
-use crate::domain::value_check::check_value;
+use crate::domain::value_check::{check_result_dates, check_value};
 use crate::storage::results::ResultVersionRow;
 
 /// Checks a report's meaning for `test` and builds its version row; problems go to `errors`.
@@ -34,6 +34,9 @@ pub fn version_row(
     let today = chrono::Utc::now().date_naive();
     if report.collected_on.is_some_and(|d| d > today) {
         errors.push(FieldError::new("collected_on", "must not be in the future"));
+    }
+    for p in check_result_dates(report.collected_on, report.reported_at, chrono::Utc::now()) {
+        errors.push(FieldError::new(p.field, p.message));
     }
     if let Some(range) = &report.reference_range {
         if let (Some(low), Some(high)) = (range.low, range.high) {

@@ -9,6 +9,7 @@ use super::model::Bundle;
 use super::observation::{observation_from_value, refuse_control_characters, ParsedObservation};
 use super::outcome::OperationOutcome;
 use crate::ingest::incoming::CodeResolver;
+use crate::ingest::limits::{too_many_results_message, MAX_RESULTS_PER_MESSAGE};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
 
 /// Which kind of Bundle was posted.
@@ -113,6 +114,13 @@ pub fn parse_bundle(
             ))
         }
     };
+    if bundle.entry.len() > MAX_RESULTS_PER_MESSAGE {
+        return Err(refuse(
+            ProblemKind::Invalid,
+            "Bundle.entry",
+            &too_many_results_message(bundle.entry.len()),
+        ));
+    }
     let entries = bundle
         .entry
         .into_iter()

@@ -13,6 +13,7 @@ use super::value::{
 use super::{EXT_ANTICOAGULATION, EXT_SUBJECT};
 use crate::domain::result::Subject;
 use crate::ingest::incoming::{resolve_test, CodeResolver, IncomingResult, LabCode};
+use crate::ingest::limits::{note_too_long, note_too_long_message};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
 /// A mapped Observation and the warnings to report back with it (unmapped code, unknown flag).
@@ -230,6 +231,13 @@ pub fn map_observation(
         ));
     }
     let notes: Vec<&str> = obs.note.iter().filter_map(|n| n.text.as_deref()).collect();
+    if note_too_long(&notes.join("\n")) {
+        problems.push(FeedProblem::error(
+            ProblemKind::Invalid,
+            format!("{base}.note"),
+            note_too_long_message(),
+        ));
+    }
 
     let (Some(status), Some(accession), Some(mrn), false) =
         (status, accession, mrn, has_errors(&problems))

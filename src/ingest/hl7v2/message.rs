@@ -11,6 +11,9 @@ use super::{AckCode, Hl7Patient, MessageHeader, OruMessage, Rejection};
 use crate::domain::result::Subject;
 use crate::domain::text::CONTROL_CHARACTER;
 use crate::ingest::incoming::{CodeResolver, IncomingResult};
+use crate::ingest::limits::{
+    note_too_long, note_too_long_message, too_many_results_message, MAX_RESULTS_PER_MESSAGE,
+};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
 fn reject(header: Option<MessageHeader>, problems: Vec<FeedProblem>) -> Box<Rejection> {
@@ -58,6 +61,7 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
         })
         .collect();
     let msh = &segs[0];
+    let obx_count = segs.iter().filter(|s| s.segment.name == "OBX").count();
     let header = header(msh);
     let header_problems = check_header(msh, &header);
     if !header_problems.is_empty() {
@@ -69,6 +73,17 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
             code: AckCode::Error,
             header: Some(header),
             problems: vec![problem],
+        }));
+    }
+    if obx_count > MAX_RESULTS_PER_MESSAGE {
+        return Err(Box::new(Rejection {
+            code: AckCode::Error,
+            header: Some(header),
+            problems: vec![FeedProblem::error(
+                ProblemKind::Invalid,
+                "OBX",
+                too_many_results_message(obx_count),
+            )],
         }));
     }
 
@@ -193,6 +208,13 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
         r.subject = g.subject.unwrap_or(Subject::Patient);
         r.on_anticoagulation = g.anticoagulation.unwrap_or(false);
         let obx = *obx;
+        if r.note.as_deref().is_some_and(note_too_long) {
+            problems.push(FeedProblem::error(
+                ProblemKind::Invalid,
+                format!("OBX^{obx}"),
+                format!("NTE after this OBX: {}", note_too_long_message()),
+            ));
+        }
         problems.extend(check_result_value(r, |field| match field {
             "modality" => format!("OBX^{obx}^17"),
             _ => format!("OBX^{obx}^5"),
