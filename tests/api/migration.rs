@@ -4,7 +4,7 @@
 //! facts. On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 use diesel::connection::SimpleConnection;
-use diesel::migration::MigrationSource;
+use diesel::migration::{MigrationConnection, MigrationSource};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use rpl_workup::storage::{pregnancies, results, run_migrations, AnyConnection};
@@ -56,12 +56,14 @@ where
 fn old_database(db: &TestDb) -> AnyConnection {
     if db.is_postgres() {
         let mut c = PgConnection::establish(&db.url).expect("connect");
+        MigrationConnection::setup(&mut c).expect("migration table");
         run_old(&mut c, &POSTGRES);
         c.batch_execute(OLD_ROWS).expect("old rows insert");
         AnyConnection::Postgresql(c)
     } else {
         let path = db.url.trim_start_matches("sqlite://");
         let mut c = SqliteConnection::establish(path).expect("open");
+        MigrationConnection::setup(&mut c).expect("migration table");
         run_old(&mut c, &SQLITE);
         c.batch_execute(OLD_ROWS).expect("old rows insert");
         AnyConnection::Sqlite(c)
