@@ -26,6 +26,10 @@ fn pregnancy(outcome: Outcome, ended: &str, weeks: u8) -> Pregnancy {
         ended_on: Some(date(ended)),
         gestational_age: GestationalAge::new(weeks, 2).ok(),
         conception: None,
+        complications: Vec::new(),
+        edd: None,
+        gestational_age_at_demise: None,
+        partner_mrn: None,
     }
 }
 
@@ -51,6 +55,9 @@ fn result(
         collected_on: Some(date(on)),
         reported_at: None,
         on_anticoagulation: false,
+        cycle_day: (test == TestCode::Progesterone).then_some(21),
+        days_before_menses: None,
+        partner_mrn: None,
     };
     LabResult {
         id: ResultId::new(),
@@ -209,6 +216,7 @@ fn bench(c: &mut Criterion) {
         pregnancies: &pregnancies,
         results: &results,
         reviews: &reviews,
+        partner_mrn: None,
     };
     let today = date("2026-11-23");
     for profile in builtin_profiles() {

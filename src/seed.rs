@@ -98,6 +98,9 @@ impl Gen<'_> {
             content_hash: String::new(),
             recorded_by: "seed".to_owned(),
             recorded_at: self.now,
+            cycle_day: (test == TestCode::Progesterone).then_some(21),
+            days_before_menses: None,
+            partner_mrn: None,
         };
         v.content_hash = v.fingerprint();
         b.versions.push(v);
@@ -147,6 +150,11 @@ impl Gen<'_> {
                     .to_owned(),
                 ),
                 notes: None,
+                complications: None,
+                edd: None,
+                gestational_age_at_demise_weeks: None,
+                gestational_age_at_demise_days: None,
+                partner_mrn: None,
                 created_at: self.now,
                 updated_at: self.now,
             });

@@ -33,7 +33,8 @@ pub struct WorklistQuery {
     /// default). Counts and items are always those of the effective profile.
     pub profile: Option<String>,
     /// An open item with this status: `outstanding`, `pending`, `repeat_due`, `abnormal`,
-    /// `needs_review`; several comma-separated mean any of them.
+    /// `needs_review`, or `deferred` (waiting for the end of a pregnancy; listed, not counted as
+    /// open work); several comma-separated mean any of them.
     pub status: Option<String>,
     /// This item is open (e.g. `antiphospholipid`).
     pub item: Option<ItemId>,
@@ -85,7 +86,8 @@ pub struct WorklistRow {
     pub next_due_on: Option<NaiveDate>,
     /// The date her checklist was last evaluated for (a write, or a due date passing, re-evaluates it).
     pub evaluated_on: NaiveDate,
-    /// Her open items (outstanding, pending, repeat_due, abnormal, needs_review).
+    /// Her open items (outstanding, pending, repeat_due, abnormal, needs_review), and those
+    /// deferred until the end of a pregnancy.
     pub items: Vec<OpenItem>,
 }
 
@@ -96,12 +98,12 @@ fn parse_statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     raw.split(',')
         .map(str::trim)
         .map(|s| match ItemStatus::parse(s) {
-            Some(status) if status.is_open() => Ok(s.to_owned()),
+            Some(status) if status.is_open() || status == ItemStatus::Deferred => Ok(s.to_owned()),
             _ => Err(ApiError::field(
                 "status",
                 format!(
                     "'{s}' is not an open status (outstanding, pending, repeat_due, abnormal, \
-                     needs_review)"
+                     needs_review) or deferred"
                 ),
             )),
         })

@@ -46,6 +46,13 @@ pub enum TestCode {
     Gad7Score,
     UterineImaging,
     SpermDnaFragmentation,
+    /// A personal history of venous thromboembolism (clinical-rules.md §6.2).
+    PersonalVte,
+    /// A first-degree relative with VTE or a known high-risk hereditary thrombophilia.
+    FamilyVteOrThrombophilia,
+    /// `regular`, `oligomenorrhoea`, `amenorrhoea`.
+    MenstrualPattern,
+    Galactorrhoea,
 }
 
 /// The shape a test's value takes.
@@ -83,7 +90,11 @@ pub const KARYOTYPE_FINDINGS: &[&str] = &[
     "aneuploidy",
     "other_abnormal",
     "failed",
+    // Polymorphisms such as inv(9)(p12q13): complete the component, never abnormal (§6.4).
+    "normal_variant",
 ];
+pub const YES_NO_FINDINGS: &[&str] = &["yes", "no"];
+pub const MENSTRUAL_FINDINGS: &[&str] = &["regular", "oligomenorrhoea", "amenorrhoea"];
 pub const IMAGING_FINDINGS: &[&str] = &[
     "normal",
     "septate",
@@ -397,6 +408,38 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         Quantity,
         &[]
     ),
+    entry!(
+        PersonalVte,
+        "Personal history of venous thromboembolism",
+        [],
+        [],
+        Finding,
+        YES_NO_FINDINGS
+    ),
+    entry!(
+        FamilyVteOrThrombophilia,
+        "Family history of VTE or high-risk thrombophilia",
+        [],
+        [],
+        Finding,
+        YES_NO_FINDINGS
+    ),
+    entry!(
+        MenstrualPattern,
+        "Menstrual pattern",
+        [],
+        [],
+        Finding,
+        MENSTRUAL_FINDINGS
+    ),
+    entry!(
+        Galactorrhoea,
+        "Galactorrhoea",
+        [],
+        [],
+        Finding,
+        YES_NO_FINDINGS
+    ),
 ];
 
 impl TestCode {
@@ -464,6 +507,13 @@ const CODE_NAMES: &[(TestCode, &str)] = &[
     (TestCode::Gad7Score, "gad7_score"),
     (TestCode::UterineImaging, "uterine_imaging"),
     (TestCode::SpermDnaFragmentation, "sperm_dna_fragmentation"),
+    (TestCode::PersonalVte, "personal_vte"),
+    (
+        TestCode::FamilyVteOrThrombophilia,
+        "family_vte_or_thrombophilia",
+    ),
+    (TestCode::MenstrualPattern, "menstrual_pattern"),
+    (TestCode::Galactorrhoea, "galactorrhoea"),
 ];
 
 #[cfg(test)]

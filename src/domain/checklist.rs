@@ -6,9 +6,10 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::catalogue::TestCode;
 use super::ids::{PatientId, PregnancyId, ResultId};
 use super::item::ItemId;
-use super::profile::Recommendation;
+use super::profile::{Recommendation, TriggerId};
 use super::review::Review;
 
 /// The evaluated workup of one patient.
@@ -45,7 +46,19 @@ pub struct Eligibility {
     pub second_trimester: u32,
     pub rpl_type: RplType,
     pub counted_pregnancy_ids: Vec<PregnancyId>,
+    /// Indications outside the definition that fired (clinical-rules.md §6.1), e.g. a fetal death
+    /// at or after 10+0 weeks making antiphospholipid testing due.
+    #[serde(default)]
+    pub triggers: Vec<FiredTrigger>,
     pub explanation: String,
+}
+
+/// One indication outside the definition, and the pregnancies that fired it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FiredTrigger {
+    /// `fetal_death_10_weeks`, `early_preeclampsia_or_placental_insufficiency`.
+    pub id: TriggerId,
+    pub pregnancy_ids: Vec<PregnancyId>,
 }
 
 /// Primary RPL: no live birth before the losses; secondary: at least one.
@@ -70,6 +83,9 @@ pub struct Summary {
     pub not_indicated: u32,
     pub declined: u32,
     pub not_applicable: u32,
+    /// Items waiting for the end of the current pregnancy (§6.3).
+    #[serde(default)]
+    pub deferred: u32,
     /// Items whose `due_on` is before `evaluated_on`.
     pub overdue: u32,
 }
@@ -96,11 +112,15 @@ pub struct ChecklistItem {
     pub reviewed: bool,
     /// The active clinician reviews of this item.
     pub reviews: Vec<Review>,
+    /// Facts not yet recorded that could change this item's stance (§6.2), e.g.
+    /// `["personal_vte", "family_vte_or_thrombophilia"]`; absent once recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asks: Vec<TestCode>,
 }
 
 /// The status of an item (clinical-rules.md §4). When several apply, the first of
-/// `declined`/`not_applicable` > `abnormal` > `needs_review` > `repeat_due` > `outstanding` >
-/// `pending` > `complete` wins.
+/// `declined`/`not_applicable` > `abnormal` > `needs_review` > `repeat_due` > `deferred` >
+/// `outstanding` > `pending` > `complete` wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
@@ -123,10 +143,12 @@ pub enum ItemStatus {
     NotIndicated,
     Declined,
     NotApplicable,
+    /// After the current pregnancy: not to be done while pregnant, not yet done (§6.3).
+    Deferred,
 }
 
 impl ItemStatus {
-    pub const ALL: [ItemStatus; 11] = [
+    pub const ALL: [ItemStatus; 12] = [
         ItemStatus::Outstanding,
         ItemStatus::Pending,
         ItemStatus::RepeatDue,
@@ -138,6 +160,7 @@ impl ItemStatus {
         ItemStatus::NotIndicated,
         ItemStatus::Declined,
         ItemStatus::NotApplicable,
+        ItemStatus::Deferred,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -153,6 +176,7 @@ impl ItemStatus {
             ItemStatus::NotIndicated => "not_indicated",
             ItemStatus::Declined => "declined",
             ItemStatus::NotApplicable => "not_applicable",
+            ItemStatus::Deferred => "deferred",
         }
     }
 
@@ -161,7 +185,7 @@ impl ItemStatus {
     }
 
     /// Work the clinic still has to do (worklist): outstanding, pending, repeat due, abnormal
-    /// or needs review.
+    /// or needs review. `deferred` is not: it waits for the end of the pregnancy.
     pub fn is_open(self) -> bool {
         matches!(
             self,
@@ -191,6 +215,7 @@ impl Summary {
                 ItemStatus::NotIndicated => &mut s.not_indicated,
                 ItemStatus::Declined => &mut s.declined,
                 ItemStatus::NotApplicable => &mut s.not_applicable,
+                ItemStatus::Deferred => &mut s.deferred,
             };
             *slot += 1;
             s.overdue += u32::from(item.overdue);

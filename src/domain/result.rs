@@ -185,6 +185,25 @@ pub struct ReferenceRange {
     pub unit: Option<String>,
 }
 
+/// Facts about a sample that change how it is read (clinical-rules.md §6.5, §6.7): its timing in
+/// the menstrual cycle and, for a partner sample, whose it is. Lab data: the feeds carry them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SampleFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_day: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_before_menses: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_mrn: Option<String>,
+}
+
+impl SampleFacts {
+    /// Nothing recorded.
+    pub fn is_empty(&self) -> bool {
+        *self == SampleFacts::default()
+    }
+}
+
 /// One version of a result: everything a lab or clinician reported at one time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultVersion {
@@ -199,6 +218,12 @@ pub struct ResultVersion {
     pub reported_at: Option<DateTime<Utc>>,
     /// Lupus anticoagulant drawn while the patient was anticoagulated (does not count).
     pub on_anticoagulation: bool,
+    /// Day of the menstrual cycle the sample was drawn on (day 1 = first day of menses; §6.7).
+    pub cycle_day: Option<u8>,
+    /// Days between the sample and the next menses (§6.7).
+    pub days_before_menses: Option<u8>,
+    /// Whose partner sample this is (`None`: the patient's current partner; §6.5).
+    pub partner_mrn: Option<String>,
 }
 
 /// A result with every version received, oldest first.
@@ -255,6 +280,9 @@ mod tests {
             collected_on: None,
             reported_at: None,
             on_anticoagulation: false,
+            cycle_day: None,
+            days_before_menses: None,
+            partner_mrn: None,
         }
     }
 

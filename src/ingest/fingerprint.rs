@@ -73,7 +73,12 @@ fn canonical(r: &IncomingResult) -> Value {
 impl IncomingResult {
     /// The content fingerprint (see the module docs for what it covers).
     pub fn fingerprint(&self) -> Fingerprint {
-        let bytes = serde_json::to_vec(&canonical(self)).expect("a JSON value always serializes");
+        let mut canonical = canonical(self);
+        // Rules v2 sample facts join only when present, so every earlier fingerprint still holds.
+        if !self.facts.is_empty() {
+            canonical["facts"] = json!(self.facts);
+        }
+        let bytes = serde_json::to_vec(&canonical).expect("a JSON value always serializes");
         Fingerprint(hex::encode(Sha256::digest(&bytes)))
     }
 }
@@ -108,6 +113,7 @@ mod tests {
             modality: None,
             on_anticoagulation: false,
             note: None,
+            facts: Default::default(),
         }
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::codes::is_rpl_system;
 use crate::domain::catalogue::TestCode;
 use crate::domain::result::{
-    Interpretation, Modality, ReferenceRange, ResultStatus, ResultValue, Subject,
+    Interpretation, Modality, ReferenceRange, ResultStatus, ResultValue, SampleFacts, Subject,
 };
 
 /// The LOINC code system, as FHIR names it. HL7 v2's `LN` is normalised to this.
@@ -102,6 +102,9 @@ pub struct IncomingResult {
     /// The lab's comment (FHIR `note`, HL7 NTE after the OBX, JSON `note`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Cycle timing and partner of the sample (clinical-rules.md §6; the JSON feed carries them).
+    #[serde(skip_serializing_if = "SampleFacts::is_empty")]
+    pub facts: SampleFacts,
 }
 
 impl IncomingResult {

@@ -20,6 +20,12 @@ pub struct PregnancyRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Comma-separated complication codes (clinical-rules.md §6.1).
+    pub complications: Option<String>,
+    pub edd: Option<NaiveDate>,
+    pub gestational_age_at_demise_weeks: Option<i32>,
+    pub gestational_age_at_demise_days: Option<i32>,
+    pub partner_mrn: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -35,6 +41,12 @@ pub struct NewPregnancy {
     pub notes: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Comma-separated complication codes (clinical-rules.md §6.1).
+    pub complications: Option<String>,
+    pub edd: Option<NaiveDate>,
+    pub gestational_age_at_demise_weeks: Option<i32>,
+    pub gestational_age_at_demise_days: Option<i32>,
+    pub partner_mrn: Option<String>,
 }
 
 /// A partial update: `None` leaves a column alone, `Some(None)` clears it.
@@ -48,6 +60,11 @@ pub struct PregnancyChanges {
     pub conception: Option<Option<String>>,
     pub notes: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub complications: Option<Option<String>>,
+    pub edd: Option<Option<NaiveDate>>,
+    pub gestational_age_at_demise_weeks: Option<Option<i32>>,
+    pub gestational_age_at_demise_days: Option<Option<i32>>,
+    pub partner_mrn: Option<Option<String>>,
 }
 
 pub fn insert(conn: &mut AnyConnection, new: &[NewPregnancy]) -> QueryResult<()> {

@@ -65,6 +65,11 @@ pub struct ResultVersionRow {
     pub content_hash: String,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// Cycle timing of the sample (clinical-rules.md §6.7).
+    pub cycle_day: Option<i32>,
+    pub days_before_menses: Option<i32>,
+    /// Whose partner sample this is (§6.5).
+    pub partner_mrn: Option<String>,
 }
 
 impl ResultVersionRow {
@@ -89,6 +94,11 @@ impl ResultVersionRow {
             self.on_anticoagulation,
             self.note,
         ]);
+        // The v2 facts join the fingerprint only when present, so every stored hash stays valid.
+        let canonical = match (self.cycle_day, self.days_before_menses, &self.partner_mrn) {
+            (None, None, None) => canonical,
+            (c, b, p) => serde_json::json!([canonical, c, b, p]),
+        };
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }

@@ -40,6 +40,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        complications -> Nullable<Text>,
+        edd -> Nullable<Date>,
+        gestational_age_at_demise_weeks -> Nullable<Integer>,
+        gestational_age_at_demise_days -> Nullable<Integer>,
+        partner_mrn -> Nullable<Text>,
     }
 }
 
@@ -82,6 +87,9 @@ diesel::table! {
         content_hash -> Text,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        cycle_day -> Nullable<Integer>,
+        days_before_menses -> Nullable<Integer>,
+        partner_mrn -> Nullable<Text>,
     }
 }
 

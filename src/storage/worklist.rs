@@ -81,6 +81,8 @@ pub fn stale(
         .load(conn)
 }
 
+const DEFERRED: &str = "deferred";
+
 /// Which patients a worklist page lists.
 #[derive(Debug, Clone, Default)]
 pub struct WorklistFilter {
@@ -137,6 +139,9 @@ pub fn page(
             }
             if !filter.statuses.is_empty() {
                 sub = sub.filter(i::status.eq_any(filter.statuses.clone()));
+            } else {
+                // Deferred items are listed but are not open work (clinical-rules.md §6.3).
+                sub = sub.filter(i::status.ne(DEFERRED));
             }
             if let Some(item) = &filter.item {
                 sub = sub.filter(i::item.eq(item.clone()));

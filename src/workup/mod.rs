@@ -37,6 +37,7 @@ pub fn checklist(
         pregnancies: &record.pregnancies,
         results: &record.results,
         reviews: &record.reviews,
+        partner_mrn: patient.partner_mrn.as_deref(),
     };
     Ok(Ok(engine::evaluate(&input, &profile, today)))
 }

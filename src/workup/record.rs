@@ -7,7 +7,7 @@ use diesel::QueryResult;
 use crate::domain::catalogue::TestCode;
 use crate::domain::ids::{PatientId, PregnancyId, ResultId, ReviewId};
 use crate::domain::item::ItemId;
-use crate::domain::pregnancy::{Conception, GestationalAge, Outcome, Pregnancy};
+use crate::domain::pregnancy::{Complication, Conception, GestationalAge, Outcome, Pregnancy};
 use crate::domain::result::{
     Interpretation, LabResult, Modality, ReferenceRange, ResultStatus, ResultValue, ResultVersion,
     Subject,
@@ -65,6 +65,23 @@ pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
         ended_on: row.ended_on,
         gestational_age,
         conception: row.conception.as_deref().and_then(Conception::parse),
+        complications: row
+            .complications
+            .as_deref()
+            .map(Complication::parse_list)
+            .unwrap_or_default(),
+        edd: row.edd,
+        gestational_age_at_demise: match row.gestational_age_at_demise_weeks {
+            Some(w) => Some(
+                GestationalAge::new(
+                    u8::try_from(w).ok()?,
+                    u8::try_from(row.gestational_age_at_demise_days.unwrap_or(0)).ok()?,
+                )
+                .ok()?,
+            ),
+            None => None,
+        },
+        partner_mrn: row.partner_mrn.clone(),
     })
 }
 
@@ -104,6 +121,9 @@ pub fn result_version(v: &ResultVersionRow) -> Option<ResultVersion> {
         collected_on: v.collected_on,
         reported_at: v.reported_at.map(|t| t.and_utc()),
         on_anticoagulation: v.on_anticoagulation,
+        cycle_day: v.cycle_day.and_then(|d| u8::try_from(d).ok()),
+        days_before_menses: v.days_before_menses.and_then(|d| u8::try_from(d).ok()),
+        partner_mrn: v.partner_mrn.clone(),
     })
 }
 

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
-use crate::domain::checklist::Checklist;
+use crate::domain::checklist::{Checklist, ItemStatus};
 use crate::storage::worklist::{self, ItemRow, SummaryRow};
 use crate::storage::{patients, AnyConnection};
 
@@ -70,12 +70,15 @@ pub fn refresh_stale(
     Ok(stale.len())
 }
 
-/// The summary row and open-item rows of one evaluated checklist.
+/// The summary row and item rows (open and deferred) of one evaluated checklist. A deferred item
+/// is listed so the worklist can filter on it, but it is not open work (clinical-rules.md §6.3).
 pub fn summarise(clinic_id: &str, patient_id: &str, c: &Checklist) -> (SummaryRow, Vec<ItemRow>) {
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     let open: Vec<_> = c.items.iter().filter(|i| i.status.is_open()).collect();
-    let items = open
+    let items = c
+        .items
         .iter()
+        .filter(|i| i.status.is_open() || i.status == ItemStatus::Deferred)
         .map(|i| ItemRow {
             patient_id: patient_id.to_owned(),
             item: i.id.as_str().to_owned(),

@@ -22,7 +22,8 @@ async fn two_losses(app: &TestApp) -> String {
     app.create_patient(
         &json!({"mrn": uuid::Uuid::new_v4().to_string(), "pregnancies": [
             {"outcome": "miscarriage", "ended_on": days_ago(400), "gestational_age_weeks": 8},
-            {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 10}
+            // 9 weeks: a loss at 10+0 or later is an APS criterion that needs no RPL (§6.1).
+            {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 9}
         ]}),
     )
     .await

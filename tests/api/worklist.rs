@@ -14,7 +14,8 @@ pub fn days_ago(n: i64) -> String {
 pub async fn rpl_patient(app: &TestApp, mrn: &str, profile: Option<&str>) -> String {
     let mut body = json!({"mrn": mrn, "pregnancies": [
         {"outcome": "miscarriage", "ended_on": days_ago(400), "gestational_age_weeks": 8},
-        {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 10}
+        // 9 weeks: a loss at 10+0 or later is an APS criterion that needs no RPL (§6.1).
+        {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 9}
     ]});
     if let Some(p) = profile {
         body["profile"] = json!(p);

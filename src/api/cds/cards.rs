@@ -245,12 +245,17 @@ pub fn cards(
         (s.pending, "pending"),
         (s.needs_review, "to review"),
         (s.overdue, "overdue"),
+        (s.deferred, "after the current pregnancy"),
     ] {
         if n > 0 {
             counts.push(format!("{n} {label}"));
         }
     }
-    let state = if !checklist.eligibility.meets_definition && !checklist.eligibility.early_workup {
+    // An indication outside the definition (clinical-rules.md §6.1) makes its items due anyway.
+    let state = if !checklist.eligibility.meets_definition
+        && !checklist.eligibility.early_workup
+        && checklist.eligibility.triggers.is_empty()
+    {
         "workup not indicated".to_owned()
     } else if counts.is_empty() {
         "nothing outstanding".to_owned()
@@ -260,6 +265,17 @@ pub fn cards(
     let mut detail = format!("{}\n", checklist.eligibility.explanation);
     for item in &open {
         detail.push_str(&format!("\n- **{}**: {}", item.title, status_phrase(item)));
+    }
+    // Deferred items are not work for today, but the clinician should see they are waiting.
+    for item in checklist
+        .items
+        .iter()
+        .filter(|i| i.status == ItemStatus::Deferred)
+    {
+        detail.push_str(&format!(
+            "\n- **{}**: deferred until after the current pregnancy",
+            item.title
+        ));
     }
     detail.push_str("\n\n_Decision support, not a diagnosis: each item cites its guideline._");
     let suggestions: Vec<Suggestion> = open

@@ -304,6 +304,9 @@ impl Session {
             content_hash: r.fingerprint().into_inner(),
             recorded_by: self.source.clone(),
             recorded_at: now,
+            cycle_day: r.facts.cycle_day.map(i32::from),
+            days_before_menses: r.facts.days_before_menses.map(i32::from),
+            partner_mrn: r.facts.partner_mrn.clone(),
         };
         let stored = lab::store_by_accession(conn, &new, version)?;
         self.accesses.push(Access::new(

@@ -239,6 +239,11 @@ pub async fn update_pregnancy(
             conception: Some(new.conception),
             notes: Some(new.notes),
             updated_at: Some(new.updated_at),
+            complications: Some(new.complications),
+            edd: Some(new.edd),
+            gestational_age_at_demise_weeks: Some(new.gestational_age_at_demise_weeks),
+            gestational_age_at_demise_days: Some(new.gestational_age_at_demise_days),
+            partner_mrn: Some(new.partner_mrn),
         };
         pregnancies::update(conn, &row.id, &changes)?;
         let mut accesses = vec![Access::new("update", "pregnancy", &patient.id, &row.id)];

@@ -8,7 +8,10 @@ use validator::Validate;
 use crate::api::error::FieldError;
 use crate::api::patients::present;
 use crate::domain::plausibility::{check_age_at_end, check_gestation};
-use crate::domain::pregnancy::{check_reported, Conception, Outcome, ReportedPregnancy};
+use crate::domain::pregnancy::{
+    check_details, check_reported, Complication, Conception, Outcome, ReportedDetails,
+    ReportedPregnancy,
+};
 use crate::storage::pregnancies::{NewPregnancy, PregnancyRow};
 
 /// One pregnancy of the obstetric history.
@@ -34,6 +37,21 @@ pub struct PregnancyInput {
     /// already (otherwise 409 `duplicate_pregnancy`). The override is audited.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_duplicate: bool,
+    /// Complications of this pregnancy (clinical-rules.md §6.1: severe pre-eclampsia, eclampsia
+    /// or placental insufficiency before 34+0 weeks is a criterion of antiphospholipid syndrome).
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub complications: Vec<Complication>,
+    /// Estimated due date: required for an `ongoing` pregnancy, refused otherwise (§6.3).
+    pub edd: Option<NaiveDate>,
+    /// Completed weeks at fetal demise, when earlier than the diagnosis (§6.6).
+    #[schema(minimum = 0, maximum = 45)]
+    pub gestational_age_at_demise_weeks: Option<i32>,
+    #[schema(minimum = 0, maximum = 6)]
+    pub gestational_age_at_demise_days: Option<i32>,
+    /// The partner of this pregnancy; absent: the patient's current partner (§6.5).
+    #[schema(max_length = 64)]
+    pub partner_mrn: Option<String>,
 }
 
 /// A partial update of a pregnancy (absent fields stay, `null` clears).
@@ -60,6 +78,20 @@ pub struct UpdatePregnancy {
     /// (same outcome, end within 3 days; otherwise 409 `duplicate_pregnancy`). Audited.
     #[serde(default)]
     pub allow_duplicate: bool,
+    #[serde(default)]
+    pub complications: Option<Vec<Complication>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub edd: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 45)]
+    pub gestational_age_at_demise_weeks: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 6)]
+    pub gestational_age_at_demise_days: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    pub partner_mrn: Option<Option<String>>,
 }
 
 impl UpdatePregnancy {
@@ -82,6 +114,23 @@ impl UpdatePregnancy {
                 .unwrap_or_else(|| row.conception.as_deref().and_then(Conception::parse)),
             notes: self.notes.clone().unwrap_or_else(|| row.notes.clone()),
             allow_duplicate: self.allow_duplicate,
+            complications: self.complications.clone().unwrap_or_else(|| {
+                row.complications
+                    .as_deref()
+                    .map(Complication::parse_list)
+                    .unwrap_or_default()
+            }),
+            edd: self.edd.unwrap_or(row.edd),
+            gestational_age_at_demise_weeks: self
+                .gestational_age_at_demise_weeks
+                .unwrap_or(row.gestational_age_at_demise_weeks),
+            gestational_age_at_demise_days: self
+                .gestational_age_at_demise_days
+                .unwrap_or(row.gestational_age_at_demise_days),
+            partner_mrn: self
+                .partner_mrn
+                .clone()
+                .unwrap_or_else(|| row.partner_mrn.clone()),
         }
     }
 }
@@ -101,6 +150,11 @@ pub struct PregnancyView {
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub complications: Vec<Complication>,
+    pub edd: Option<NaiveDate>,
+    pub gestational_age_at_demise_weeks: Option<i32>,
+    pub gestational_age_at_demise_days: Option<i32>,
+    pub partner_mrn: Option<String>,
 }
 
 impl From<PregnancyRow> for PregnancyView {
@@ -116,6 +170,15 @@ impl From<PregnancyRow> for PregnancyView {
             notes: row.notes,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
+            complications: row
+                .complications
+                .as_deref()
+                .map(Complication::parse_list)
+                .unwrap_or_default(),
+            edd: row.edd,
+            gestational_age_at_demise_weeks: row.gestational_age_at_demise_weeks,
+            gestational_age_at_demise_days: row.gestational_age_at_demise_days,
+            partner_mrn: row.partner_mrn,
         }
     }
 }
@@ -147,6 +210,30 @@ pub fn check_pregnancy(
         check_reported(&reported, birth_date, today)
             .into_iter()
             .chain(plausibility.into_iter().flatten())
+            .map(|p| FieldError::new(path(p.field), p.message)),
+    );
+    check_v2_details(input, today, path, errors);
+}
+
+/// The v2 facts (clinical-rules.md §6): `edd`, gestational age at demise, `partner_mrn`.
+fn check_v2_details(
+    input: &PregnancyInput,
+    today: NaiveDate,
+    path: &dyn Fn(&str) -> String,
+    errors: &mut Vec<FieldError>,
+) {
+    let details = ReportedDetails {
+        outcome: input.outcome,
+        edd: input.edd,
+        gestational_age_weeks: input.gestational_age_weeks,
+        gestational_age_days: input.gestational_age_days,
+        demise_weeks: input.gestational_age_at_demise_weeks,
+        demise_days: input.gestational_age_at_demise_days,
+        partner_mrn: input.partner_mrn.as_deref(),
+    };
+    errors.extend(
+        check_details(&details, today)
+            .into_iter()
             .map(|p| FieldError::new(path(p.field), p.message)),
     );
 }
@@ -189,5 +276,12 @@ pub fn new_row(
         notes: input.notes.clone(),
         created_at: now,
         updated_at: now,
+        complications: Complication::join(&input.complications),
+        edd: input.edd,
+        gestational_age_at_demise_weeks: input.gestational_age_at_demise_weeks,
+        gestational_age_at_demise_days: input
+            .gestational_age_at_demise_weeks
+            .map(|_| input.gestational_age_at_demise_days.unwrap_or(0)),
+        partner_mrn: input.partner_mrn.as_deref().map(|m| m.trim().to_owned()),
     }
 }

@@ -31,6 +31,7 @@ pub fn version_row(
         };
         errors.push(FieldError::new(field, p.message));
     }
+    check_timing(report, errors);
     let today = chrono::Utc::now().date_naive();
     if report.collected_on.is_some_and(|d| d > today) {
         errors.push(FieldError::new("collected_on", "must not be in the future"));
@@ -74,6 +75,9 @@ pub fn version_row(
         content_hash: String::new(),
         recorded_by: recorded_by.to_owned(),
         recorded_at: crate::storage::now(),
+        cycle_day: report.cycle_day.map(i32::from),
+        days_before_menses: report.days_before_menses.map(i32::from),
+        partner_mrn: report.partner_mrn.clone(),
     };
     row.content_hash = row.fingerprint();
     row
@@ -83,4 +87,23 @@ pub fn version_row(
 pub fn check_subject(test: TestCode, subject: Subject) -> Result<(), ApiError> {
     crate::domain::value_check::check_subject(test, subject)
         .map_err(|p| ApiError::field(p.field, p.message))
+}
+
+/// The v2 report fields (clinical-rules.md §6.5, §6.7): cycle timing in range, a partner MRN of
+/// the right shape on a partner sample only.
+fn check_timing(report: &ResultReport, errors: &mut Vec<FieldError>) {
+    if report.cycle_day.is_some_and(|d| !(1..=60).contains(&d)) {
+        errors.push(FieldError::new("cycle_day", "must be between 1 and 60"));
+    }
+    if report.days_before_menses.is_some_and(|d| d > 60) {
+        errors.push(FieldError::new(
+            "days_before_menses",
+            "must be between 0 and 60",
+        ));
+    }
+    if let Some(mrn) = &report.partner_mrn {
+        if let Err(m) = crate::domain::patient::Mrn::parse(mrn) {
+            errors.push(FieldError::new("partner_mrn", m));
+        }
+    }
 }

@@ -52,6 +52,16 @@ pub struct CreateResult {
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// Day of the menstrual cycle the sample was drawn on (day 1 = first day of menses): a
+    /// progesterone counts as mid-luteal on days 18–24 (clinical-rules.md §6.7).
+    #[schema(minimum = 1, maximum = 60)]
+    pub cycle_day: Option<u8>,
+    /// Days from the sample to the next menses (mid-luteal: 5–9).
+    #[schema(minimum = 0, maximum = 60)]
+    pub days_before_menses: Option<u8>,
+    /// The partner's MRN on a partner sample (default: the current partner, §6.5).
+    #[schema(max_length = 64)]
+    pub partner_mrn: Option<String>,
 }
 
 /// A correction (or amendment, retraction, cancellation) of a result: a new version.
@@ -77,6 +87,16 @@ pub struct CorrectResult {
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// Day of the menstrual cycle the sample was drawn on (day 1 = first day of menses): a
+    /// progesterone counts as mid-luteal on days 18–24 (clinical-rules.md §6.7).
+    #[schema(minimum = 1, maximum = 60)]
+    pub cycle_day: Option<u8>,
+    /// Days from the sample to the next menses (mid-luteal: 5–9).
+    #[schema(minimum = 0, maximum = 60)]
+    pub days_before_menses: Option<u8>,
+    /// The partner's MRN on a partner sample (default: the current partner, §6.5).
+    #[schema(max_length = 64)]
+    pub partner_mrn: Option<String>,
 }
 
 /// What one version of a result says.
@@ -91,6 +111,9 @@ pub struct ResultReport {
     pub status: Option<ResultStatus>,
     pub on_anticoagulation: Option<bool>,
     pub note: Option<String>,
+    pub cycle_day: Option<u8>,
+    pub days_before_menses: Option<u8>,
+    pub partner_mrn: Option<String>,
 }
 
 macro_rules! report_of {
@@ -107,6 +130,9 @@ macro_rules! report_of {
                     status: self.status,
                     on_anticoagulation: self.on_anticoagulation,
                     note: self.note.clone(),
+                    cycle_day: self.cycle_day,
+                    days_before_menses: self.days_before_menses,
+                    partner_mrn: self.partner_mrn.clone(),
                 }
             }
         }
@@ -142,6 +168,14 @@ pub struct ResultVersionView {
     pub note: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
+    /// Cycle timing of the sample (clinical-rules.md §6.7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_day: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_before_menses: Option<i32>,
+    /// The partner's MRN on a partner sample (§6.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_mrn: Option<String>,
 }
 
 impl From<ResultVersionRow> for ResultVersionView {
@@ -171,6 +205,9 @@ impl From<ResultVersionRow> for ResultVersionView {
             note: v.note,
             recorded_at: v.recorded_at.and_utc(),
             recorded_by: v.recorded_by,
+            cycle_day: v.cycle_day,
+            days_before_menses: v.days_before_menses,
+            partner_mrn: v.partner_mrn,
         }
     }
 }

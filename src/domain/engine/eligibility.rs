@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use crate::domain::checklist::{Eligibility, RplType};
+use crate::domain::checklist::{Eligibility, FiredTrigger, RplType};
 use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{LossDefinition, Profile};
 
@@ -18,6 +18,8 @@ const SECOND_TRIMESTER_UNTIL: u32 = 24 * 7;
 #[derive(Debug, Default)]
 pub(crate) struct Losses {
     pub counted: Vec<(crate::domain::ids::PregnancyId, Option<NaiveDate>)>,
+    /// The most recent counted loss (§6.4), and how many counted losses it completes.
+    pub latest: Option<crate::domain::ids::PregnancyId>,
     pub first: u32,
     pub second: u32,
     /// Counted losses from 24+0 up to the limit (cn-2022 counts to 27+6).
@@ -34,7 +36,12 @@ enum Class {
     Neutral,
 }
 
-fn classify(p: &Pregnancy, d: &LossDefinition, notes: &mut Vec<String>) -> Class {
+fn classify(
+    p: &Pregnancy,
+    d: &LossDefinition,
+    partner: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Class {
     match p.outcome {
         Outcome::LiveBirth => Class::Breaks,
         Outcome::Ectopic | Outcome::Molar | Outcome::Termination | Outcome::Ongoing => {
@@ -47,8 +54,37 @@ fn classify(p: &Pregnancy, d: &LossDefinition, notes: &mut Vec<String>) -> Class
             ));
             Class::Neutral
         }
-        Outcome::Miscarriage | Outcome::Biochemical | Outcome::Stillbirth => {
-            match p.gestational_age {
+        // §6.6: counted wherever biochemical losses are counted.
+        Outcome::PulResolved | Outcome::PulTreated if !d.count_biochemical => {
+            notes.push(format!(
+                "a pregnancy of unknown location{} is not counted",
+                on(p.ended_on)
+            ));
+            Class::Neutral
+        }
+        // §6.5: a loss with another partner breaks a same-partner run. When the current partner
+        // is not recorded, a named partner cannot be compared and the loss counts (the reading
+        // that never withholds the workup).
+        Outcome::Miscarriage
+        | Outcome::Biochemical
+        | Outcome::Stillbirth
+        | Outcome::PulResolved
+        | Outcome::PulTreated
+            if d.same_partner && other_partner(p, partner) =>
+        {
+            notes.push(format!(
+                "the {}{} was with another partner: only losses with the current partner count, so it breaks the run",
+                p.outcome.as_str().replace('_', " "),
+                on(p.ended_on)
+            ));
+            Class::Breaks
+        }
+        Outcome::Miscarriage
+        | Outcome::Biochemical
+        | Outcome::Stillbirth
+        | Outcome::PulResolved
+        | Outcome::PulTreated => {
+            match p.age_of_loss() {
                 Some(ga) if ga.total_days() >= d.limit_days => {
                     notes.push(format!(
                         "the {} at {ga}{} is at or beyond {} and does not count",
@@ -74,6 +110,10 @@ fn classify(p: &Pregnancy, d: &LossDefinition, notes: &mut Vec<String>) -> Class
     }
 }
 
+fn other_partner(p: &Pregnancy, current: Option<&str>) -> bool {
+    matches!((p.partner_mrn.as_deref(), current), (Some(named), Some(now)) if named != now)
+}
+
 fn on(date: Option<NaiveDate>) -> String {
     date.map(|d| format!(" on {d}")).unwrap_or_default()
 }
@@ -84,7 +124,11 @@ fn weeks(days: u32) -> String {
 
 /// Counts the losses of `pregnancies` under `d`, walking them in the order they ended (ongoing
 /// and undated pregnancies last).
-pub(crate) fn count(pregnancies: &[Pregnancy], d: &LossDefinition) -> Losses {
+pub(crate) fn count(
+    pregnancies: &[Pregnancy],
+    d: &LossDefinition,
+    partner: Option<&str>,
+) -> Losses {
     let mut ordered: Vec<&Pregnancy> = pregnancies.iter().collect();
     ordered.sort_by_key(|p| (p.ended_on.is_none(), p.ended_on));
     let mut notes = Vec::new();
@@ -92,7 +136,7 @@ pub(crate) fn count(pregnancies: &[Pregnancy], d: &LossDefinition) -> Losses {
     let mut run: Vec<&Pregnancy> = Vec::new();
     let mut runs = 0;
     for p in ordered {
-        match classify(p, d, &mut notes) {
+        match classify(p, d, partner, &mut notes) {
             Class::Counts => run.push(p),
             Class::Breaks if d.consecutive => {
                 runs += usize::from(!run.is_empty());
@@ -119,13 +163,14 @@ pub(crate) fn count(pregnancies: &[Pregnancy], d: &LossDefinition) -> Losses {
         ..Losses::default()
     };
     for p in best {
-        match p.gestational_age.map(|g| g.total_days()) {
+        match p.age_of_loss().map(|g| g.total_days()) {
             None => losses.unknown_ga += 1,
             Some(days) if days < SECOND_TRIMESTER_FROM => losses.first += 1,
             Some(days) if days < SECOND_TRIMESTER_UNTIL => losses.second += 1,
             Some(_) => losses.later += 1,
         }
         losses.counted.push((p.id, p.ended_on));
+        losses.latest = Some(p.id);
     }
     losses
 }
@@ -154,6 +199,7 @@ pub(crate) fn assess(
     losses: &Losses,
     profile: &Profile,
     early_workup_requested: Option<(&str, NaiveDate)>,
+    triggers: Vec<FiredTrigger>,
 ) -> Eligibility {
     let d = &profile.loss_definition;
     let n = losses.counted.len() as u32;
@@ -205,6 +251,7 @@ pub(crate) fn assess(
         second_trimester: losses.second,
         rpl_type,
         counted_pregnancy_ids: losses.counted.iter().map(|(id, _)| *id).collect(),
+        triggers,
         explanation: x,
     }
 }

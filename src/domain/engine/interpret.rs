@@ -141,7 +141,21 @@ pub(crate) fn interpret(
     let finding = v.value.finding.as_deref();
     match test {
         Karyotype => return karyotype(finding),
-        UterineImaging => return imaging(finding, v.modality, modalities),
+        UterineImaging => {
+            // §6.7: a normal variant (arcuate) completes the assessment, never abnormal.
+            let variant = finding.filter(|f| t.imaging_normal_variants.iter().any(|n| n == f));
+            return match variant {
+                Some(_) => imaging(Some("normal"), v.modality, modalities)
+                    .map_normal("normal variant, not an anomaly"),
+                None => imaging(finding, v.modality, modalities),
+            };
+        }
+        Progesterone if !mid_luteal(v, t) => {
+            return j(
+                Verdict::Uninterpretable,
+                "timing in the cycle unknown: mid-luteal needs cycle day 18–24 or 5–9 days before menses",
+            )
+        }
         SmokingStatus => return smoking(finding),
         SupportOffered => return support(finding),
         LupusAnticoagulant if v.on_anticoagulation => {
@@ -165,6 +179,27 @@ pub(crate) fn interpret(
         );
     };
     quantity(test, m, v, t)
+}
+
+/// §6.7: drawn on cycle day 18–24, or 5–9 days before the next menses (profile data).
+fn mid_luteal(v: &ResultVersion, t: &Thresholds) -> bool {
+    let within = |x: Option<u8>, [from, to]: [u8; 2]| x.is_some_and(|x| (from..=to).contains(&x));
+    within(v.cycle_day, t.progesterone_cycle_days)
+        || within(v.days_before_menses, t.progesterone_days_before_menses)
+}
+
+trait MapNormal {
+    fn map_normal(self, why: &'static str) -> Judgement;
+}
+
+impl MapNormal for Judgement {
+    /// Replaces the words of a normal verdict.
+    fn map_normal(self, why: &'static str) -> Judgement {
+        match self {
+            (Verdict::Normal, _) => j(Verdict::Normal, why),
+            other => other,
+        }
+    }
 }
 
 fn flagged(flag: Interpretation) -> Judgement {
@@ -196,6 +231,10 @@ fn qualitative(f: &str) -> Judgement {
 fn karyotype(f: Option<&str>) -> Judgement {
     match f {
         Some("normal") => j(Verdict::Normal, "normal"),
+        Some("normal_variant") => j(
+            Verdict::Normal,
+            "normal variant (polymorphism), not abnormal",
+        ),
         Some("failed") => j(Verdict::NoResult, "failed: no result"),
         Some("balanced_rearrangement") => {
             j(Verdict::Abnormal, "abnormal: refer for genetic counselling")

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::conditions::{resolve, Resolved};
+use super::conditions::{resolve, Resolution, Resolved};
 use super::interpret::Verdict;
 use super::readings::{read, ComponentState};
 use super::reason::Reason;
@@ -12,7 +12,8 @@ use super::{apl, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::item::ItemId;
-use crate::domain::profile::{ItemSpec, Requirement, Thresholds};
+use crate::domain::profile::{InPregnancy, ItemSpec, Requirement, Thresholds};
+use crate::domain::result::Modality;
 use crate::domain::review::{Review, ReviewAction};
 
 /// What the results of an item show, before reviews and the stance.
@@ -56,8 +57,33 @@ fn findings(item: ItemId, states: &[ComponentState], t: &Thresholds) -> Findings
     f
 }
 
-/// Required components without a counting result: (name, pending: preliminary result or order).
-fn missing(states: &[ComponentState], reflex: bool, ordered: bool) -> Vec<(String, bool)> {
+/// Why a required component has no counting result yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gap {
+    /// Not done, not ordered: outstanding.
+    Absent,
+    /// Ordered or preliminary.
+    Pending,
+    /// Not done in pregnancy: after the current one (§6.3).
+    Deferred,
+}
+
+/// Required components without a counting result.
+fn missing(
+    states: &[ComponentState],
+    reflex: bool,
+    ordered: bool,
+    pregnant: bool,
+) -> Vec<(String, Gap)> {
+    let gap = |pending: bool, st: &ComponentState| {
+        if pending {
+            Gap::Pending
+        } else if pregnant && st.spec.in_pregnancy != InPregnancy::Any {
+            Gap::Deferred
+        } else {
+            Gap::Absent
+        }
+    };
     let mut out = Vec::new();
     let mut group: Vec<&ComponentState> = Vec::new();
     for st in states {
@@ -71,27 +97,31 @@ fn missing(states: &[ComponentState], reflex: bool, ordered: bool) -> Vec<(Strin
             Requirement::Reflex | Requirement::Optional => continue,
         }
         if !st.has_result() {
-            out.push((st.spec.name(), ordered || !st.preliminary.is_empty()));
+            out.push((
+                st.spec.name(),
+                gap(ordered || !st.preliminary.is_empty(), st),
+            ));
         }
     }
     if !group.is_empty() && !group.iter().any(|s| s.has_result()) {
         let names: Vec<_> = group.iter().map(|s| s.spec.name()).collect();
         let pending = ordered || group.iter().any(|s| !s.preliminary.is_empty());
-        out.push((names.join("|"), pending));
+        out.push((names.join("|"), gap(pending, group[0])));
     }
     out
 }
 
 /// The checklist entry for `spec`.
 pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
-    let (stance, recommendation, why) = resolve(spec, ctx);
+    let Resolution {
+        stance,
+        recommendation,
+        why,
+        asks,
+        triggered,
+    } = resolve(spec, ctx);
     let t = &ctx.profile.thresholds;
-    let results = ctx.input.results;
-    let states: Vec<_> = spec
-        .components
-        .iter()
-        .map(|c| read(c, results, t, &spec.accepted_modalities))
-        .collect();
+    let states: Vec<_> = spec.components.iter().map(|c| read(c, spec, ctx)).collect();
     let reviews: Vec<&Review> = ctx
         .input
         .reviews
@@ -109,8 +139,8 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
     let order = latest(&|a| a == ReviewAction::Ordered);
     let ack = latest(&|a| a == ReviewAction::Acknowledge);
     let f = findings(spec.id, &states, t);
-    let missing = missing(&states, f.reflex, order.is_some());
-    let active = stance == Resolved::Recommended && ctx.indicated();
+    let missing = missing(&states, f.reflex, order.is_some(), ctx.ongoing.is_some());
+    let active = stance == Resolved::Recommended && (ctx.indicated() || triggered);
     let any_preliminary = states.iter().any(|s| !s.preliminary.is_empty());
     let status = match decision {
         Some(r) if r.action == ReviewAction::Declined => ItemStatus::Declined,
@@ -118,11 +148,20 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
         None if f.abnormal => ItemStatus::Abnormal,
         None if f.needs_review => ItemStatus::NeedsReview,
         None if f.due_on.is_some() => ItemStatus::RepeatDue,
-        None if active => match missing.iter().find(|(_, pending)| !pending) {
-            Some(_) => ItemStatus::Outstanding,
-            None if !missing.is_empty() => ItemStatus::Pending,
-            None => ItemStatus::Complete,
-        },
+        // §6.3 lists deferred above outstanding; the safer reading keeps an item outstanding
+        // while a part of it can be done now (factor V Leiden while protein S waits).
+        None if active => {
+            let has = |g: Gap| missing.iter().any(|(_, x)| *x == g);
+            if has(Gap::Absent) {
+                ItemStatus::Outstanding
+            } else if has(Gap::Deferred) {
+                ItemStatus::Deferred
+            } else if !missing.is_empty() {
+                ItemStatus::Pending
+            } else {
+                ItemStatus::Complete
+            }
+        }
         None if missing.is_empty() && states.iter().any(|s| s.has_result()) => ItemStatus::Complete,
         None if any_preliminary || (order.is_some() && !missing.is_empty()) => ItemStatus::Pending,
         None => match stance {
@@ -152,13 +191,20 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
     let mut reason = Reason::new();
     reason.lead(ctx, stance, active, &recommendation.source, &why);
     reason.readings(&states);
+    if let Some(p) = ctx.ongoing.filter(|_| active && spec.do_in_pregnancy) {
+        reason.part(format_args!(
+            "a pregnancy is in progress{}: still due now, the result changes care in this pregnancy",
+            Due(p.edd)
+        ));
+    }
+    preferred(&mut reason, spec, &states);
     for note in &f.apl_notes {
         reason.part(format_args!("{note}"));
     }
     if f.reflex {
         reason.part(format_args!("an abnormal TSH makes free T4 required"));
     }
-    reason.missing(&missing, active);
+    reason.missing(&missing, active, ctx.ongoing.and_then(|p| p.edd));
     for r in [decision, order, ack].into_iter().flatten() {
         reason.review(r);
     }
@@ -174,6 +220,43 @@ pub(crate) fn evaluate(ctx: &Context, spec: &ItemSpec) -> ChecklistItem {
         result_ids,
         reviewed: ack.is_some_and(|a| abnormal_at.is_none_or(|at| a.at >= at)),
         reviews: reviews.into_iter().cloned().collect(),
+        asks,
+    }
+}
+
+/// " (due DATE)" for a due date, nothing without one.
+pub(crate) struct Due(pub Option<NaiveDate>);
+
+impl std::fmt::Display for Due {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, " (due {})", super::readings::Ymd(d)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// §6.7: a study by an accepted modality the guideline does not prefer says which it prefers.
+fn preferred(reason: &mut Reason, spec: &ItemSpec, states: &[ComponentState]) {
+    if spec.preferred_modalities.is_empty() {
+        return;
+    }
+    let other = states.iter().flat_map(|s| &s.readings).any(|r| {
+        r.completes
+            && r.version
+                .modality
+                .is_some_and(|m| !spec.preferred_modalities.contains(&m))
+    });
+    if other {
+        let names: Vec<_> = spec
+            .preferred_modalities
+            .iter()
+            .map(|m| match m {
+                Modality::Tvus3d => "3D ultrasound",
+                other => other.as_str(),
+            })
+            .collect();
+        reason.part(format_args!("{} preferred", names.join(" or ")));
     }
 }
 

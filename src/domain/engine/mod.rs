@@ -10,6 +10,8 @@ mod interpret;
 mod item;
 mod readings;
 mod reason;
+mod tissue;
+mod triggers;
 mod units;
 
 #[cfg(test)]
@@ -19,7 +21,7 @@ use chrono::NaiveDate;
 
 use crate::domain::checklist::{Checklist, Eligibility, Summary};
 use crate::domain::ids::PatientId;
-use crate::domain::pregnancy::Pregnancy;
+use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{Profile, Stance};
 use crate::domain::result::LabResult;
 use crate::domain::review::{Review, ReviewAction};
@@ -35,6 +37,8 @@ pub struct WorkupInput<'a> {
     /// The active (not withdrawn) reviews; an item-less `request_early_workup` asks for the
     /// workup before the definition is met.
     pub reviews: &'a [Review],
+    /// The MRN of the patient's current partner, when recorded (clinical-rules.md §6.5).
+    pub partner_mrn: Option<&'a str>,
 }
 
 /// What every item's evaluation shares.
@@ -43,6 +47,12 @@ pub(crate) struct Context<'a> {
     pub profile: &'a Profile,
     pub today: NaiveDate,
     pub eligibility: &'a Eligibility,
+    /// Indications outside the definition that fired (§6.1).
+    pub fired: &'a [triggers::Fired<'a>],
+    /// The pregnancy in progress, if any (§6.3).
+    pub ongoing: Option<&'a Pregnancy>,
+    /// The most recent counted loss (§6.4).
+    pub latest_loss: Option<&'a Pregnancy>,
 }
 
 impl Context<'_> {
@@ -54,19 +64,50 @@ impl Context<'_> {
 
 /// Evaluates the workup of `input` under `profile` on `today`.
 pub fn evaluate(input: &WorkupInput, profile: &Profile, today: NaiveDate) -> Checklist {
-    let losses = eligibility::count(input.pregnancies, &profile.loss_definition);
+    let losses = eligibility::count(
+        input.pregnancies,
+        &profile.loss_definition,
+        input.partner_mrn,
+    );
+    let fired = triggers::fire(input.pregnancies, &profile.triggers);
     let early = input
         .reviews
         .iter()
         .filter(|r| r.item.is_none() && r.action == ReviewAction::RequestEarlyWorkup)
         .min_by_key(|r| r.at)
         .map(|r| (r.by.as_str(), r.at.date_naive()));
-    let eligibility = eligibility::assess(input.pregnancies, &losses, profile, early);
+    let mut eligibility = eligibility::assess(
+        input.pregnancies,
+        &losses,
+        profile,
+        early,
+        triggers::listed(&fired),
+    );
+    for f in &fired {
+        eligibility
+            .explanation
+            .push_str(" Outside the definition: ");
+        f.describe(&mut eligibility.explanation);
+        eligibility.explanation.push('.');
+    }
+    let grace = chrono::Days::new(profile.thresholds.edd_grace_days.into());
+    // An ongoing pregnancy without a due date (recorded before EDDs were required) is taken as
+    // in progress: the safer reading, it never books a procedure for a pregnant woman.
+    let ongoing = input
+        .pregnancies
+        .iter()
+        .find(|p| p.outcome == Outcome::Ongoing && p.edd.is_none_or(|edd| today <= edd + grace));
+    let latest_loss = losses
+        .latest
+        .and_then(|id| input.pregnancies.iter().find(|p| p.id == id));
     let ctx = Context {
         input,
         profile,
         today,
         eligibility: &eligibility,
+        fired: &fired,
+        ongoing,
+        latest_loss,
     };
     let items: Vec<_> = profile
         .items

@@ -8,9 +8,11 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 
 use super::interpret::{interpret, Verdict, Why};
+use super::tissue::{self, Link};
+use super::Context;
 use crate::domain::ids::ResultId;
-use crate::domain::profile::{ComponentSpec, Thresholds};
-use crate::domain::result::{LabResult, Modality, ResultStatus, ResultVersion};
+use crate::domain::profile::{ComponentSpec, InPregnancy, ItemSpec};
+use crate::domain::result::{LabResult, ResultStatus, ResultVersion, Subject};
 
 /// One counting result of a component, interpreted.
 #[derive(Debug)]
@@ -45,20 +47,23 @@ impl ComponentState<'_> {
     }
 }
 
-/// Reads the results of `spec` among `results`.
+/// Reads the results of `spec`, a component of `item`, for the patient of `ctx`.
 pub(crate) fn read<'a>(
     spec: &'a ComponentSpec,
-    results: &'a [LabResult],
-    t: &Thresholds,
-    modalities: &[Modality],
+    item: &ItemSpec,
+    ctx: &Context<'a>,
 ) -> ComponentState<'a> {
+    let t = &ctx.profile.thresholds;
+    let modalities = &item.accepted_modalities;
     let mut state = ComponentState {
         spec,
         readings: Vec::new(),
         preliminary: Vec::new(),
         ignored: Vec::new(),
     };
-    for result in results
+    for result in ctx
+        .input
+        .results
         .iter()
         .filter(|r| r.test == spec.test && r.subject == spec.subject)
     {
@@ -73,7 +78,49 @@ pub(crate) fn read<'a>(
             ResultStatus::Cancelled => state.ignored.push(("cancelled, does not count", date)),
             ResultStatus::EnteredInError => state.ignored.push(("entered in error, ignored", date)),
             ResultStatus::Final | ResultStatus::Amended | ResultStatus::Corrected => {
-                let (verdict, why) = interpret(spec.test, version, t, modalities);
+                if spec.subject == Subject::Partner && previous_partner(version, ctx) {
+                    state.ignored.push((
+                        "from a previous partner: listed, not counted for the current one",
+                        date,
+                    ));
+                    continue;
+                }
+                let (mut verdict, mut why) = interpret(spec.test, version, t, modalities);
+                if spec.subject == Subject::PregnancyTissue {
+                    let link = tissue::link(
+                        result,
+                        version.collected_on,
+                        ctx.input.pregnancies,
+                        t.tissue_link_days,
+                    );
+                    match (link, ctx.latest_loss) {
+                        (Link::Unlinked, _) => {
+                            verdict = Verdict::Uninterpretable;
+                            why = Why::Text(
+                                "tissue result not linked to a loss: link it to its pregnancy"
+                                    .into(),
+                            );
+                        }
+                        (link, Some(latest))
+                            if item.tissue_of_latest_loss
+                                && link.pregnancy() != Some(latest.id) =>
+                        {
+                            state.ignored.push((
+                                "tissue of another loss: does not complete the most recent one",
+                                date,
+                            ));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                if spec.in_pregnancy == InPregnancy::DeferAndInvalid
+                    && verdict != Verdict::NoResult
+                    && date.is_some_and(|d| during_pregnancy(d, ctx))
+                {
+                    verdict = Verdict::Uninterpretable;
+                    why = Why::Text("collected during pregnancy: cannot be interpreted".into());
+                }
                 let accepted = version.modality.is_none_or(|m| modalities.contains(&m));
                 state.readings.push(Reading {
                     result,
@@ -88,6 +135,21 @@ pub(crate) fn read<'a>(
     }
     state.readings.sort_by_key(|r| r.date);
     state
+}
+
+/// A partner result naming a partner other than the current one (§6.5). Unknown either way:
+/// it counts.
+fn previous_partner(v: &ResultVersion, ctx: &Context) -> bool {
+    matches!((v.partner_mrn.as_deref(), ctx.input.partner_mrn), (Some(of), Some(now)) if of != now)
+}
+
+/// `day` falls inside one of the patient's pregnancies (start to end, today while ongoing).
+fn during_pregnancy(day: NaiveDate, ctx: &Context) -> bool {
+    ctx.input
+        .pregnancies
+        .iter()
+        .filter_map(|p| p.span(ctx.today))
+        .any(|(start, end)| start <= day && day <= end)
 }
 
 /// A date as `YYYY-MM-DD`, written without chrono's general formatter (it is the engine's most

@@ -4,6 +4,7 @@
 use std::fmt::{self, Write};
 
 use super::conditions::Resolved;
+use super::item::{Due, Gap};
 use super::readings::{ComponentState, On};
 use super::Context;
 use crate::domain::review::{Review, ReviewAction};
@@ -86,23 +87,35 @@ impl Reason {
         }
     }
 
-    /// The missing components: absent ones (only said when the item is due) and awaited ones.
-    pub(crate) fn missing(&mut self, missing: &[(String, bool)], active: bool) {
-        for (pending, lead) in [(false, "no result yet for "), (true, "awaiting ")] {
-            if !pending && !active {
+    /// The missing components: absent and deferred ones (only said when the item is due) and
+    /// awaited ones.
+    pub(crate) fn missing(
+        &mut self,
+        missing: &[(String, Gap)],
+        active: bool,
+        edd: Option<chrono::NaiveDate>,
+    ) {
+        for (gap, lead) in [
+            (Gap::Absent, "no result yet for "),
+            (Gap::Deferred, "after the current pregnancy: "),
+            (Gap::Pending, "awaiting "),
+        ] {
+            if gap != Gap::Pending && !active {
                 continue;
             }
-            let mut names = missing
-                .iter()
-                .filter(|(_, p)| *p == pending)
-                .map(|(n, _)| n);
+            let mut names = missing.iter().filter(|(_, g)| *g == gap).map(|(n, _)| n);
             let Some(first) = names.next() else { continue };
             self.part(format_args!("{lead}{first}"));
             for n in names {
                 self.extend(format_args!(", {n}"));
             }
-            if pending {
-                self.extend(format_args!(" (ordered or preliminary)"));
+            match gap {
+                Gap::Pending => self.extend(format_args!(" (ordered or preliminary)")),
+                Gap::Deferred => self.extend(format_args!(
+                    " (not done while a pregnancy is in progress{})",
+                    Due(edd)
+                )),
+                Gap::Absent => {}
             }
         }
     }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::spec::{ItemSpec, Recommendation, Stance};
-use super::validate::{check_item, check_loss_definition};
-use super::{ComponentSpec, LossDefinition, Profile, Thresholds};
+use super::validate::{check_item, check_loss_definition, check_triggers};
+use super::{ComponentSpec, LossDefinition, Profile, Thresholds, TriggerSpec};
 use crate::domain::item::ItemId;
 use crate::domain::result::Modality;
 
@@ -42,6 +42,9 @@ pub struct ProfileChanges {
     /// recommendation and components; `"stance": "omitted"` leaves an item out.
     #[serde(default)]
     pub items: BTreeMap<String, ItemChanges>,
+    /// Replaces the base profile's indications outside the definition (§6.1).
+    #[serde(default)]
+    pub triggers: Option<Vec<TriggerSpec>>,
 }
 
 /// The fields of one item a clinic changes; absent fields keep the base profile's value.
@@ -56,6 +59,12 @@ pub struct ItemChanges {
     pub components: Option<Vec<ComponentSpec>>,
     #[serde(default)]
     pub accepted_modalities: Option<Vec<Modality>>,
+    #[serde(default)]
+    pub preferred_modalities: Option<Vec<Modality>>,
+    #[serde(default)]
+    pub do_in_pregnancy: Option<bool>,
+    #[serde(default)]
+    pub tissue_of_latest_loss: Option<bool>,
 }
 
 /// A problem with one field of a profile or its changes (`items.luteal_progesterone.stance`).
@@ -95,6 +104,8 @@ impl Profile {
             .unwrap_or_else(|| base.loss_definition.clone());
         errors.extend(check_loss_definition(&loss_definition));
         let thresholds = merge_thresholds(&base.thresholds, &changes.thresholds, &mut errors);
+        let triggers = changes.triggers.unwrap_or_else(|| base.triggers.clone());
+        errors.extend(check_triggers(&triggers));
         let items = merge_items(&base.items, changes.items, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
@@ -109,6 +120,7 @@ impl Profile {
             based_on: Some(base.id.clone()),
             loss_definition,
             thresholds: thresholds.unwrap_or_else(|| base.thresholds.clone()),
+            triggers,
             items,
         })
     }
@@ -204,6 +216,9 @@ fn new_item(id: ItemId, stance: Stance, recommendation: Recommendation) -> ItemS
         recommendation,
         components: Vec::new(),
         accepted_modalities: Vec::new(),
+        preferred_modalities: Vec::new(),
+        do_in_pregnancy: false,
+        tissue_of_latest_loss: false,
         verify: false,
     }
 }
@@ -220,5 +235,14 @@ fn apply(spec: &mut ItemSpec, change: ItemChanges) {
     }
     if let Some(m) = change.accepted_modalities {
         spec.accepted_modalities = m;
+    }
+    if let Some(m) = change.preferred_modalities {
+        spec.preferred_modalities = m;
+    }
+    if let Some(b) = change.do_in_pregnancy {
+        spec.do_in_pregnancy = b;
+    }
+    if let Some(b) = change.tissue_of_latest_loss {
+        spec.tissue_of_latest_loss = b;
     }
 }

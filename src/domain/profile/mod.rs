@@ -18,8 +18,8 @@ use super::item::ItemId;
 
 pub use derive::{FieldError, ItemChanges, ProfileChanges};
 pub use spec::{
-    allowed_tests, Branch, ComponentSpec, Condition, Conditional, ItemSpec, Recommendation,
-    Requirement, Stance, Strength,
+    allowed_tests, Branch, ComponentSpec, Condition, Conditional, FindingCondition, InPregnancy,
+    ItemSpec, Recommendation, Requirement, Stance, Strength, TriggerId, TriggerSpec,
 };
 pub use thresholds::Thresholds;
 
@@ -41,6 +41,9 @@ pub struct Profile {
     pub based_on: Option<String>,
     pub loss_definition: LossDefinition,
     pub thresholds: Thresholds,
+    /// Indications outside the definition (clinical-rules.md §6.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerSpec>,
     /// The items in display order; items the guideline does not mention are absent.
     pub items: Vec<ItemSpec>,
 }
@@ -60,6 +63,10 @@ pub struct LossDefinition {
     /// …or with at least this many second-trimester losses (RCOG: 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_second_trimester: Option<u32>,
+    /// Only losses with the current partner count: a loss with another partner breaks the run
+    /// (cn-2022, §6.5). Pregnancies of unknown location count where biochemical losses do (§6.6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_partner: bool,
 }
 
 impl Profile {

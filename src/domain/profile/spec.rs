@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::catalogue::TestCode;
 use crate::domain::item::ItemId;
+use crate::domain::pregnancy::{Complication, Outcome};
 use crate::domain::result::{Modality, Subject};
 
 /// One item of a profile.
@@ -22,6 +23,17 @@ pub struct ItemSpec {
     /// Imaging modalities whose study completes `uterine_anatomy` (empty for other items).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted_modalities: Vec<Modality>,
+    /// Accepted modalities the guideline prefers; a study by another accepted one completes the
+    /// item with "… preferred" in its reason (rcog-2023: "ideally with 3D ultrasound", §6.7).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_modalities: Vec<Modality>,
+    /// Stays due during a pregnancy because it changes care in it (antiphospholipid, thyroid;
+    /// §6.3): the reason says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub do_in_pregnancy: bool,
+    /// Pregnancy tissue counts only for the most recent counted loss (rcog-2023, §6.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tissue_of_latest_loss: bool,
     /// The stance or strength could not be checked line by line against the source
     /// (clinical-rules.md marks it [verify]): a clinician should confirm it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -79,9 +91,58 @@ pub enum Condition {
     LossesAtLeast(u32),
     /// At least this many second-trimester losses counted under the profile.
     SecondTrimesterLossesAtLeast(u32),
+    /// The most recent counted loss is a second-trimester loss (§6.4).
+    LatestLossSecondTrimester,
+    /// The most recent counted loss had its tissue testing fail, or no tissue (a `not_applicable`
+    /// or `declined` review on `pregnancy_tissue_genetics`; §6.4).
+    LatestLossTissueFailedOrUnavailable,
+    /// A history observation (§6.2) has one of these findings; while it is not recorded the item
+    /// `asks` for it.
+    Finding(FindingCondition),
     /// Any of these holds.
     #[schema(no_recursion)]
     Any(Vec<Condition>),
+}
+
+/// A recorded patient fact with one of `any_of` as its finding (`personal_vte: yes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingCondition {
+    pub test: TestCode,
+    pub any_of: Vec<String>,
+}
+
+/// An indication outside the definition of RPL (§6.1): a pregnancy with one of `outcomes`,
+/// its gestational age (at demise when recorded) in `[ga_from_days, ga_before_days)`, and — when
+/// `complications` is not empty — one of them, makes `items` recommended even when the definition
+/// is not met, with `recommendation` (the criteria's own source).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerSpec {
+    pub id: TriggerId,
+    pub outcomes: Vec<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ga_from_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ga_before_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complications: Vec<Complication>,
+    /// What the pregnancy meets, in words ("an obstetric criterion of antiphospholipid syndrome").
+    pub meets: String,
+    pub items: Vec<ItemId>,
+    pub recommendation: Recommendation,
+}
+
+/// The stable ids of the triggers (§6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerId {
+    /// A fetal death or pregnancy loss at or after 10+0 weeks.
+    #[serde(rename = "fetal_death_10_weeks")]
+    FetalDeath10Weeks,
+    /// A birth or stillbirth before 34+0 weeks with severe pre-eclampsia, eclampsia or placental
+    /// insufficiency.
+    EarlyPreeclampsiaOrPlacentalInsufficiency,
 }
 
 /// One test that (partly) completes an item.
@@ -94,6 +155,29 @@ pub struct ComponentSpec {
     pub subject: Subject,
     #[serde(default)]
     pub requirement: Requirement,
+    /// What a pregnancy does to this component (§6.3).
+    #[serde(default, skip_serializing_if = "InPregnancy::is_any")]
+    pub in_pregnancy: InPregnancy,
+}
+
+/// How a component behaves around a pregnancy (§6.3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InPregnancy {
+    /// Unaffected.
+    #[default]
+    Any,
+    /// Not done while a pregnancy is in progress: `deferred` until it ends (uterine imaging).
+    Defer,
+    /// Deferred, and a sample collected during any pregnancy is `needs_review` (protein S,
+    /// protein C, antithrombin, prolactin, progesterone).
+    DeferAndInvalid,
+}
+
+impl InPregnancy {
+    fn is_any(&self) -> bool {
+        *self == InPregnancy::Any
+    }
 }
 
 fn patient() -> Subject {
@@ -155,6 +239,10 @@ pub enum Strength {
     CommitteeOpinion,
     /// Expert consensus (Chinese consensus 2022).
     ExpertConsensus,
+    /// The guideline does not address it (never an invented grade, §6.8).
+    NotAddressed,
+    /// Classification criteria (antiphospholipid syndrome), not a graded recommendation (§6.1).
+    ClassificationCriteria,
 }
 
 /// The tests that may be components of an item (a derived profile may not add others).

@@ -46,6 +46,35 @@ pub struct Thresholds {
     pub phq9_at: f64,
     /// GAD-7 at or above this: refer.
     pub gad7_at: f64,
+    /// A progesterone counts as mid-luteal drawn on these cycle days (inclusive, §6.7)…
+    #[serde(default = "cycle_days")]
+    pub progesterone_cycle_days: [u8; 2],
+    /// …or this many days before the next menses (inclusive).
+    #[serde(default = "days_before_menses")]
+    pub progesterone_days_before_menses: [u8; 2],
+    /// Uterine findings that are normal variants: complete the item, never abnormal (§6.7).
+    #[serde(default = "imaging_normal_variants")]
+    pub imaging_normal_variants: Vec<String>,
+    /// A feed's tissue result links to the one loss that ended this many days or fewer before
+    /// the sample (§6.4).
+    #[serde(default = "fourteen")]
+    pub tissue_link_days: u32,
+    /// A pregnancy stays "in progress" until this many days after its due date (§6.3).
+    #[serde(default = "fourteen")]
+    pub edd_grace_days: u32,
+}
+
+fn cycle_days() -> [u8; 2] {
+    [18, 24]
+}
+fn days_before_menses() -> [u8; 2] {
+    [5, 9]
+}
+fn imaging_normal_variants() -> Vec<String> {
+    vec!["arcuate".to_owned()]
+}
+fn fourteen() -> u32 {
+    14
 }
 
 impl Thresholds {
@@ -105,6 +134,17 @@ impl Thresholds {
                 "free_t4_high_ng_per_dl",
                 "must be above free_t4_low_ng_per_dl".to_owned(),
             ));
+        }
+        for (field, [from, to]) in [
+            ("progesterone_cycle_days", self.progesterone_cycle_days),
+            (
+                "progesterone_days_before_menses",
+                self.progesterone_days_before_menses,
+            ),
+        ] {
+            if from > to {
+                out.push((field, "must be [from, to] with from ≤ to".to_owned()));
+            }
         }
         if self.apl_repeat_interval_days < 84 {
             // Sydney criteria: persistence needs two positives at least 12 weeks apart; a shorter

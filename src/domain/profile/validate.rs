@@ -5,6 +5,7 @@
 use super::derive::{err, FieldError};
 use super::spec::{
     allowed_tests, ComponentSpec, Condition, ItemSpec, Recommendation, Requirement, Stance,
+    TriggerSpec,
 };
 use super::LossDefinition;
 use crate::domain::catalogue::TestCode;
@@ -88,6 +89,40 @@ pub(super) fn check_item(spec: &ItemSpec) -> Vec<FieldError> {
         };
         out.push(err(format!("items.{item}.accepted_modalities"), m));
     }
+    if let Some(m) = spec
+        .preferred_modalities
+        .iter()
+        .find(|m| !spec.accepted_modalities.contains(m))
+    {
+        out.push(err(
+            format!("items.{item}.preferred_modalities"),
+            format!("{} is not an accepted modality", m.as_str()),
+        ));
+    }
+    out
+}
+
+/// Problems with the indications outside the definition (§6.1).
+pub(super) fn check_triggers(triggers: &[TriggerSpec]) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (i, t) in triggers.iter().enumerate() {
+        let f = format!("triggers[{i}]");
+        if t.outcomes.is_empty() {
+            out.push(err(format!("{f}.outcomes"), "needs at least one outcome"));
+        }
+        if t.items.is_empty() {
+            out.push(err(format!("{f}.items"), "needs at least one item"));
+        }
+        if let (Some(from), Some(before)) = (t.ga_from_days, t.ga_before_days) {
+            if from >= before {
+                out.push(err(
+                    format!("{f}.ga_before_days"),
+                    "must be above ga_from_days",
+                ));
+            }
+        }
+        check_recommendation(&t.recommendation, &f, &mut out);
+    }
     out
 }
 
@@ -124,6 +159,18 @@ fn check_condition(c: &Condition, field: &str, out: &mut Vec<FieldError>) {
         Condition::Any(list) => list.iter().for_each(|c| check_condition(c, field, out)),
         Condition::LossesAtLeast(0) | Condition::SecondTrimesterLossesAtLeast(0) => {
             out.push(err(field, "must be at least 1"))
+        }
+        Condition::Finding(f) => {
+            let known = f.test.entry().findings;
+            if let Some(bad) = f.any_of.iter().find(|x| !known.contains(&x.as_str())) {
+                out.push(err(
+                    format!("{field}.finding.any_of"),
+                    format!("'{bad}' is not a finding of {}", f.test.as_str()),
+                ));
+            }
+            if f.any_of.is_empty() {
+                out.push(err(format!("{field}.finding.any_of"), "must not be empty"));
+            }
         }
         _ => {}
     }

@@ -260,6 +260,7 @@ pub fn map_observation(
         modality: modality(obs),
         on_anticoagulation,
         note: (!notes.is_empty()).then(|| notes.join("\n")),
+        facts: Default::default(),
     };
     let value_problems = check_result_value(&result, |field| match (field, mapped.element) {
         ("modality", _) => format!("{base}.method"),

@@ -182,5 +182,6 @@ pub(super) fn read_obx(
         modality,
         on_anticoagulation: false,
         note: None,
+        facts: Default::default(),
     }))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{LabResultInput, LabResultsRequest};
 use crate::domain::catalogue::TestCode;
 use crate::domain::patient::Mrn;
-use crate::domain::result::Subject;
+use crate::domain::result::{SampleFacts, Subject};
 use crate::ingest::codes::RPL_TEST_SYSTEM;
 use crate::ingest::incoming::{IncomingResult, LabCode, LOINC_SYSTEM};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
@@ -122,6 +122,11 @@ impl LabResultsRequest {
                 modality: input.modality,
                 on_anticoagulation: input.on_anticoagulation,
                 note: input.note.filter(|n| !n.trim().is_empty()),
+                facts: SampleFacts {
+                    cycle_day: input.cycle_day,
+                    days_before_menses: input.days_before_menses,
+                    partner_mrn: input.partner_mrn,
+                },
             };
             problems.extend(check_result_value(&result, |field| match field {
                 "modality" => format!("{at}.modality"),

@@ -77,6 +77,22 @@ pub struct LabResultInput {
     #[schema(max_length = 2000)]
     #[serde(default)]
     pub note: Option<String>,
+    /// Day of the menstrual cycle the sample was drawn on (a progesterone is mid-luteal on days
+    /// 18–24; clinical-rules.md §6.7).
+    #[validate(range(min = 1, max = 60))]
+    #[schema(minimum = 1, maximum = 60)]
+    #[serde(default)]
+    pub cycle_day: Option<u8>,
+    /// Days from the sample to the next menses (mid-luteal: 5–9).
+    #[validate(range(max = 60))]
+    #[schema(maximum = 60)]
+    #[serde(default)]
+    pub days_before_menses: Option<u8>,
+    /// The partner's MRN on a partner sample (default: the patient's current partner, §6.5).
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    #[serde(default)]
+    pub partner_mrn: Option<String>,
 }
 
 #[cfg(test)]

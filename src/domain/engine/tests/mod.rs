@@ -5,6 +5,8 @@ mod eligibility;
 mod items;
 mod properties;
 mod sweep;
+mod v2_history;
+mod v2_results;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
@@ -25,9 +27,9 @@ pub(super) fn d(s: &str) -> NaiveDate {
     s.parse().expect("a YYYY-MM-DD date")
 }
 
-/// A history in a line: `"m8 b5 lb39 m23+6 s? e8 mo10 t9 o"` (miscarriage, biochemical, live
-/// birth, stillbirth, ectopic, molar, termination, ongoing; weeks+days, `?` for unknown), one a
-/// month from 2020-01-15 in that order.
+/// A history in a line: `"m8 b5 lb39 m23+6 s? e8 mo10 t9 o pr pt"` (miscarriage, biochemical,
+/// live birth, stillbirth, ectopic, molar, termination, ongoing, PUL resolved / treated;
+/// weeks+days, `?` for unknown), one a month from 2020-01-15 in that order.
 pub(super) fn history(spec: &str) -> Vec<Pregnancy> {
     spec.split_whitespace()
         .enumerate()
@@ -43,6 +45,8 @@ pub(super) fn history(spec: &str) -> Vec<Pregnancy> {
                 "mo" => Outcome::Molar,
                 "t" => Outcome::Termination,
                 "o" => Outcome::Ongoing,
+                "pr" => Outcome::PulResolved,
+                "pt" => Outcome::PulTreated,
                 other => panic!("unknown outcome {other}"),
             };
             let gestational_age = match ga.split_once('+') {
@@ -58,6 +62,10 @@ pub(super) fn history(spec: &str) -> Vec<Pregnancy> {
                 ended_on,
                 gestational_age,
                 conception: None,
+                complications: Vec::new(),
+                edd: None,
+                gestational_age_at_demise: None,
+                partner_mrn: None,
             }
         })
         .collect()
@@ -86,6 +94,10 @@ pub(super) fn r(test: TestCode) -> R {
             collected_on: Some(d("2026-10-01")),
             reported_at: None,
             on_anticoagulation: false,
+            // A mid-luteal sample unless a row says otherwise (§6.7 reads the timing).
+            cycle_day: (test == TestCode::Progesterone).then_some(21),
+            days_before_menses: None,
+            partner_mrn: None,
         }],
     })
 }
@@ -144,6 +156,27 @@ impl R {
         self.last().status = status;
         self
     }
+    /// No cycle timing on the sample (§6.7).
+    pub fn untimed(mut self) -> Self {
+        self.last().cycle_day = None;
+        self.last().days_before_menses = None;
+        self
+    }
+    pub fn cycle_day(self, day: u8) -> Self {
+        let mut x = self.untimed();
+        x.last().cycle_day = Some(day);
+        x
+    }
+    pub fn before_menses(self, days: u8) -> Self {
+        let mut x = self.untimed();
+        x.last().days_before_menses = Some(days);
+        x
+    }
+    /// Whose partner sample this is (§6.5).
+    pub fn partner_mrn(mut self, mrn: &str) -> Self {
+        self.last().partner_mrn = Some(mrn.to_owned());
+        self
+    }
     pub fn anticoagulated(mut self) -> Self {
         self.last().on_anticoagulation = true;
         self
@@ -175,6 +208,8 @@ pub(super) struct Patient {
     pub pregnancies: Vec<Pregnancy>,
     pub results: Vec<LabResult>,
     pub reviews: Vec<Review>,
+    /// The current partner's MRN (§6.5).
+    pub partner_mrn: Option<String>,
 }
 
 impl Patient {
@@ -188,8 +223,48 @@ impl Patient {
             ..Self::default()
         }
     }
-    pub fn with(mut self, result: R) -> Self {
+    /// Adds a result; a tissue result without a pregnancy belongs to the most recent loss (as
+    /// a clinician records it), see `with_feed` for a lab feed's unlinked one.
+    pub fn with(mut self, mut result: R) -> Self {
+        if result.0.subject == Subject::PregnancyTissue && result.0.pregnancy_id.is_none() {
+            result.0.pregnancy_id = self
+                .pregnancies
+                .iter()
+                .filter(|p| p.ended_on.is_some())
+                .max_by_key(|p| p.ended_on)
+                .map(|p| p.id);
+        }
         self.results.push(result.0);
+        self
+    }
+    /// Adds a result as a lab feed sends it (no pregnancy id).
+    pub fn with_feed(mut self, result: R) -> Self {
+        self.results.push(result.0);
+        self
+    }
+    /// A tissue result of the `n`th pregnancy (0-based).
+    pub fn with_tissue_of(self, n: usize, result: R) -> Self {
+        let id = self.pregnancies[n].id;
+        let mut result = result;
+        result.0.pregnancy_id = Some(id);
+        self.with_feed(result)
+    }
+    /// Changes the `n`th pregnancy (0-based).
+    pub fn pregnancy(mut self, n: usize, change: impl FnOnce(&mut Pregnancy)) -> Self {
+        change(&mut self.pregnancies[n]);
+        self
+    }
+    /// The ongoing pregnancy's due date.
+    pub fn edd(self, edd: &str) -> Self {
+        let n = self
+            .pregnancies
+            .iter()
+            .position(|p| p.outcome == Outcome::Ongoing)
+            .expect("an ongoing pregnancy");
+        self.pregnancy(n, |p| p.edd = Some(d(edd)))
+    }
+    pub fn partner(mut self, mrn: &str) -> Self {
+        self.partner_mrn = Some(mrn.to_owned());
         self
     }
     pub fn reviewed(mut self, item: Option<ItemId>, action: ReviewAction, on: &str) -> Self {
@@ -202,6 +277,7 @@ impl Patient {
             pregnancies: &self.pregnancies,
             results: &self.results,
             reviews: &self.reviews,
+            partner_mrn: self.partner_mrn.as_deref(),
         };
         evaluate(&input, profile, d(today))
     }

@@ -6,19 +6,45 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::catalogue::CATALOGUE;
 use crate::domain::checklist::ItemStatus;
+use crate::domain::pregnancy::Complication;
 use crate::domain::profile::builtin_profiles;
 
 fn pregnancy() -> impl Strategy<Value = Pregnancy> {
     let ga = proptest::option::of((0u8..=45, 0u8..=6));
-    (0..Outcome::ALL.len(), proptest::option::of(0u64..4000), ga).prop_map(|(o, day, ga)| {
-        Pregnancy {
-            id: PregnancyId::new(),
-            outcome: Outcome::ALL[o],
-            ended_on: day.map(|n| d("2015-01-01") + chrono::Days::new(n)),
-            gestational_age: ga.and_then(|(w, d)| GestationalAge::new(w, d).ok()),
-            conception: None,
-        }
-    })
+    let v2 = (
+        proptest::collection::vec(0..Complication::ALL.len(), 0..3),
+        proptest::option::of(0u64..600),
+        proptest::option::of(0u8..=30),
+        proptest::option::of(prop_oneof![Just("P-1"), Just("P-2")]),
+    );
+    (
+        0..Outcome::ALL.len(),
+        proptest::option::of(0u64..4000),
+        ga,
+        v2,
+    )
+        .prop_map(
+            |(o, day, ga, (complications, edd, demise, partner))| Pregnancy {
+                id: PregnancyId::new(),
+                outcome: Outcome::ALL[o],
+                ended_on: day.map(|n| d("2015-01-01") + chrono::Days::new(n)),
+                gestational_age: ga.and_then(|(w, d)| GestationalAge::new(w, d).ok()),
+                conception: None,
+                complications: complications
+                    .into_iter()
+                    .map(|i| Complication::ALL[i])
+                    .collect(),
+                edd: edd.map(|n| d("2025-06-01") + chrono::Days::new(n)),
+                gestational_age_at_demise: demise.and_then(|w| GestationalAge::new(w, 0).ok()),
+                partner_mrn: partner.map(str::to_owned),
+            },
+        )
+}
+
+fn ongoing(edd: &str) -> Pregnancy {
+    let mut p = history("o").remove(0);
+    p.edd = Some(d(edd));
+    p
 }
 
 const UNITS: &[&str] = &[
@@ -69,6 +95,9 @@ fn version() -> impl Strategy<Value = ResultVersion> {
             collected_on: day.map(|n| d("2025-06-01") + chrono::Days::new(n)),
             reported_at: None,
             on_anticoagulation: anticoag,
+            cycle_day: day.map(|n| (n % 30) as u8),
+            days_before_menses: None,
+            partner_mrn: None,
         })
 }
 
@@ -116,6 +145,7 @@ fn patient() -> impl Strategy<Value = Patient> {
             pregnancies,
             results,
             reviews,
+            partner_mrn: None,
         })
 }
 
@@ -150,11 +180,34 @@ proptest! {
         let c = p.evaluate(&builtin_profiles()[profile], &today);
         let s = &c.summary;
         let total = s.outstanding + s.pending + s.repeat_due + s.abnormal + s.needs_review + s.complete
-            + s.optional + s.not_recommended + s.not_indicated + s.declined + s.not_applicable;
+            + s.optional + s.not_recommended + s.not_indicated + s.declined + s.not_applicable + s.deferred;
         prop_assert_eq!(total as usize, c.items.len());
         prop_assert!(serde_json::to_string(&c).is_ok());
         if let Some(next) = c.next_change_on() {
             prop_assert!(next > c.evaluated_on);
+        }
+    }
+
+    #[test]
+    fn no_checklist_defers_an_item_without_a_pregnancy_in_progress(p in patient(), profile in 0usize..4) {
+        let c = p.evaluate(&builtin_profiles()[profile], "2026-11-23");
+        let ongoing = p.pregnancies.iter().any(|p| p.outcome == Outcome::Ongoing);
+        if !ongoing {
+            prop_assert!(c.items.iter().all(|i| i.status != ItemStatus::Deferred));
+        }
+    }
+
+    #[test]
+    fn a_pregnancy_in_progress_never_makes_an_item_complete(p in patient(), profile in 0usize..4) {
+        let profile = &builtin_profiles()[profile];
+        let before = p.evaluate(profile, "2026-11-23");
+        let mut pregnant = p.clone();
+        pregnant.pregnancies.push(ongoing("2027-03-01"));
+        let after = pregnant.evaluate(profile, "2026-11-23");
+        for (b, a) in before.items.iter().zip(&after.items) {
+            if a.status == ItemStatus::Complete {
+                prop_assert_eq!(b.status, ItemStatus::Complete, "{:?}", a.id);
+            }
         }
     }
 
