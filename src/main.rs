@@ -73,14 +73,13 @@ fn seed(args: &rpl_workup::config::SeedArgs) -> Result<(), String> {
         rng_seed: args.seed,
     };
     let started = std::time::Instant::now();
-    rpl_workup::seed::run(&mut conn, &plan, |done| {
-        eprintln!("seeded {done}/{} patients", args.patients);
-    })?;
+    rpl_workup::seed::run_with_progress(&mut conn, &plan)?;
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "seeded {} patients for clinic '{}' in {:.1} s",
+        "seeded {} patients for clinic '{}' in {seconds:.1} s ({:.0} patients/s)",
         args.patients,
         plan.clinic,
-        started.elapsed().as_secs_f64()
+        f64::from(args.patients) / seconds.max(1e-3)
     );
     Ok(())
 }

@@ -403,3 +403,34 @@ pub fn run(
     }
     Ok(())
 }
+
+/// [`run`] with its progress on stderr: a bar with the patients done, the rate and the time left
+/// on a terminal; one line per batch (with the rate) when stderr is not a terminal (logs, CI).
+pub fn run_with_progress(conn: &mut AnyConnection, plan: &SeedPlan) -> Result<(), String> {
+    let bar = indicatif::ProgressBar::new(u64::from(plan.patients));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:40}] {human_pos}/{human_len} patients \
+             ({rate}) eta {eta}",
+        )
+        .map_err(|e| e.to_string())?
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} patients/s", state.per_sec());
+            },
+        )
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let result = run(conn, plan, |done| {
+        if bar.is_hidden() {
+            let rate = f64::from(done) / started.elapsed().as_secs_f64().max(1e-3);
+            eprintln!("seeded {done}/{} patients ({rate:.0}/s)", plan.patients);
+        } else {
+            bar.set_position(u64::from(done));
+        }
+    });
+    bar.finish();
+    result
+}

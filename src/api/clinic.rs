@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::ApiError;
+use super::etag::{json_with_etag, IfMatch};
 use super::extract::{RequestId, ValidJson};
 use super::patients::{present, require_clinical};
 use super::state::AppState;
@@ -68,7 +69,7 @@ pub async fn get_clinic(
     let row = state
         .db(move |conn| Ok(clinics::ensure(conn, caller.clinic.as_str())?))
         .await?;
-    Ok(super::etag::json_with_etag(
+    Ok(json_with_etag(
         HttpResponse::Ok(),
         &ClinicSettings::from(row),
     ))
@@ -77,9 +78,11 @@ pub async fn get_clinic(
 /// Change the clinic's settings (admins). A new default profile re-evaluates the worklist.
 #[utoipa::path(
     tag = "profiles",
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)")),
     request_body = UpdateClinic,
     responses(
-        (status = 200, description = "The settings", body = ClinicSettings),
+        (status = 200, description = "The settings", body = ClinicSettings, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
+        (status = 412, description = "If-Match is stale: the settings changed since you read them", body = crate::api::error::Problem),
         (status = 403, description = "Admins only", body = crate::api::error::Problem),
         (status = 422, description = "Unknown profile or time zone", body = crate::api::error::Problem),
     ),
@@ -90,6 +93,7 @@ pub async fn update_clinic(
     state: web::Data<AppState>,
     caller: Caller,
     _request_id: RequestId,
+    if_match: IfMatch,
     body: ValidJson<UpdateClinic>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.has(Role::Admin) {
@@ -115,7 +119,8 @@ pub async fn update_clinic(
     let row = state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
-                clinics::ensure(conn, caller.clinic.as_str())?;
+                let current = clinics::ensure(conn, caller.clinic.as_str())?;
+                if_match.check(&ClinicSettings::from(current))?;
                 if let Some(profile) = &input.default_profile {
                     if !crate::workup::profile_exists(conn, caller.clinic.as_str(), profile)? {
                         return Err(ApiError::field(
@@ -138,5 +143,8 @@ pub async fn update_clinic(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ClinicSettings::from(row)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        &ClinicSettings::from(row),
+    ))
 }

@@ -144,3 +144,33 @@ async fn results_clinic_and_profiles_carry_an_etag() {
         assert!(res.header("etag").is_some(), "{path}");
     }
 }
+
+#[actix_web::test]
+async fn a_stale_if_match_on_the_clinic_settings_is_412() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let etag = app.get("/v1/clinic", &admin).await.header("etag").unwrap();
+    let patch = |tag: String, system: &'static str| {
+        let body = serde_json::to_vec(&json!({"mrn_system": system})).unwrap();
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            app.send(
+                "PATCH",
+                "/v1/clinic",
+                Some(&admin),
+                Some("application/json"),
+                Some(body),
+                &[("If-Match", tag.as_str())],
+            )
+            .await
+        }
+    };
+    let first = patch(etag.clone(), "urn:first").await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let lost = patch(etag, "urn:second").await;
+    assert_problem(&lost, 412, "precondition_failed");
+    let read = app.get("/v1/clinic", &admin).await;
+    assert_eq!(read.json()["mrn_system"], "urn:first");
+    assert_eq!(read.header("etag"), first.header("etag"));
+}

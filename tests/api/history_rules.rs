@@ -318,3 +318,52 @@ async fn a_birth_date_after_a_recorded_loss_is_refused_from_either_side() {
         .unwrap()
         .contains("under 10"));
 }
+
+#[actix_web::test]
+async fn a_result_reported_in_the_future_or_before_collection_is_refused_by_every_door() {
+    let app = spawn_app().await;
+    let patient = app
+        .create_patient(&json!({"mrn": "MRN-0042", "birth_date": "1990-01-01"}))
+        .await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let path = format!("/v1/patients/{patient}/results");
+    let tsh = |collected: &str, reported: &str| {
+        json!({"test": "tsh", "value": {"quantity": 2.0, "unit": "m[IU]/L"},
+               "collected_on": collected, "reported_at": reported})
+    };
+    for body in [
+        tsh("2025-03-04", &tomorrow),
+        tsh("2025-03-04", "2025-03-01T10:00:00Z"),
+    ] {
+        let res = app.post(&path, &app.clinician(), &body).await;
+        let problem = assert_problem(&res, 422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "reported_at", "{problem}");
+    }
+    let ok = app
+        .post(
+            &path,
+            &app.clinician(),
+            &tsh("2025-03-04", "2025-03-05T10:00:00Z"),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.text());
+
+    let lab = json!({"mrn": "MRN-0042", "results": [{
+        "accession": "ACC-R1", "loinc": "3016-3", "status": "final",
+        "value": {"quantity": 2.0, "unit": "m[IU]/L"},
+        "collected_on": "2025-03-04", "reported_at": "2025-03-01T10:00:00Z"}]});
+    let res = app
+        .send(
+            "POST",
+            "/v1/lab/results",
+            Some(&app.lab()),
+            Some("application/json"),
+            Some(serde_json::to_vec(&lab).unwrap()),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(res.text().contains("report time"), "{}", res.text());
+    let results = app.get(&path, &app.clinician()).await.json();
+    assert_eq!(results["items"].as_array().unwrap().len(), 1);
+}
