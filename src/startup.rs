@@ -80,6 +80,25 @@ const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
 
 fn document_text(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut value = serde_json::to_value(&doc).expect("the document serialises");
+    let parameters = value["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|ops| ops.values_mut())
+        .filter_map(|op| op.get_mut("parameters")?.as_array_mut())
+        .flatten();
+    for parameter in parameters {
+        let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+        let schema = &mut parameter["schema"];
+        match name.as_str() {
+            // Cursors are what the service issued (base64url); an empty one is the first page.
+            "cursor" => schema["pattern"] = serde_json::Value::from("^[A-Za-z0-9_-]*$"),
+            // A profile id is never empty.
+            "profile" if schema.is_object() => schema["minLength"] = 1.into(),
+            _ => {}
+        }
+    }
     add_text_pattern(&mut value);
     serde_json::from_value(value).expect("still an OpenAPI document")
 }
@@ -89,7 +108,9 @@ fn add_text_pattern(value: &mut serde_json::Value) {
     match value {
         Value::Object(map) => {
             let string = |t: &Value| {
-                t == "string" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "string"))
+                t == "string"
+                    || t.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == "string"))
             };
             let free_text = map.get("type").is_some_and(string)
                 && !["pattern", "format", "enum", "const"]

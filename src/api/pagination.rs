@@ -32,7 +32,11 @@ impl PageParams {
 
     /// The position the cursor encodes, if any.
     pub fn position(&self) -> Result<Option<String>, ApiError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()
     }
 }
 

@@ -356,5 +356,14 @@ async fn the_clinic_time_zone_decides_today_for_the_checklist_and_for_future_dat
             .await;
         let expected = if utc_today > today_in(zone) { 422 } else { 201 };
         assert_eq!(res.status, expected, "{zone}: {}", res.text());
+        let res = app
+            .patch(
+                &format!("/v1/patients/{patient}"),
+                &admin,
+                &json!({"birth_date": utc_today}),
+            )
+            .await;
+        let expected = if utc_today > today_in(zone) { 422 } else { 200 };
+        assert_eq!(res.status, expected, "{zone}: {}", res.text());
     }
 }

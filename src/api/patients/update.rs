@@ -61,7 +61,11 @@ pub async fn update_patient(
         changes.ehr_patient_id = Some(ehr.as_ref().map(|s| s.trim().to_owned()));
     }
     if let Some(birth_date) = input.birth_date {
-        if birth_date.is_some_and(|d| d > chrono::Utc::now().date_naive()) {
+        let clinic = caller.clinic.as_str().to_owned();
+        let today = state
+            .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
+            .await?;
+        if birth_date.is_some_and(|d| d > today) {
             return Err(ApiError::field("birth_date", "must not be in the future"));
         }
         changes.birth_date = Some(birth_date);
