@@ -151,3 +151,44 @@ fn an_unknown_stance_or_field_is_refused_when_the_changes_are_read() {
         "items": {"thyroid": {"colour": "red"}}});
     assert!(serde_json::from_value::<ProfileChanges>(unknown_field).is_err());
 }
+
+#[test]
+fn a_clinic_profile_can_change_the_rules_v2_values() {
+    let base = builtin("cn-2022").unwrap();
+    let derived = Profile::derive(
+        base,
+        changes(json!({
+            "id": "clinic-v2", "title": "Clinic v2", "based_on": "cn-2022",
+            "loss_definition": {"limit_days": 196, "count_biochemical": false,
+                                "consecutive": true, "min_losses": 2},
+            "thresholds": {"tissue_link_days": 7, "progesterone_cycle_days": [19, 23],
+                           "imaging_normal_variants": []},
+            "triggers": [],
+            "items": {"uterine_anatomy": {"preferred_modalities": ["3d_tvus"]},
+                      "thyroid": {"do_in_pregnancy": false}}
+        })),
+    )
+    .expect("a valid clinic profile");
+    assert!(!derived.loss_definition.same_partner);
+    assert_eq!(derived.thresholds.tissue_link_days, 7);
+    assert_eq!(derived.thresholds.progesterone_cycle_days, [19, 23]);
+    assert!(derived.thresholds.imaging_normal_variants.is_empty());
+    assert!(derived.triggers.is_empty());
+    assert!(!derived.item(ItemId::Thyroid).unwrap().do_in_pregnancy);
+    let errors = derive_errors(json!({
+        "id": "clinic-bad", "title": "Bad", "based_on": "eshre-2022",
+        "thresholds": {"progesterone_cycle_days": [24, 18]},
+        "items": {"uterine_anatomy": {"preferred_modalities": ["hsg"]},
+                  "prolactin": {"stance": {"conditional": {
+                      "condition": {"finding": {"test": "galactorrhoea", "any_of": ["maybe"]}},
+                      "then": {"stance": "recommended"}, "otherwise": {"stance": "not_recommended"}}}}}
+    }));
+    assert_eq!(
+        errors,
+        [
+            "thresholds.progesterone_cycle_days",
+            "items.uterine_anatomy.preferred_modalities",
+            "items.prolactin.stance.conditional.condition.finding.any_of",
+        ]
+    );
+}
