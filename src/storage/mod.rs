@@ -19,6 +19,7 @@ pub mod cds;
 pub mod clinic_profiles;
 pub mod clinics;
 pub mod code_maps;
+pub mod history;
 pub mod lab;
 pub mod patients;
 pub mod pregnancies;

@@ -172,6 +172,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     result_versions,
     reviews,
     audit_log,
+    pregnancy_revisions,
+    profile_choices,
 );
 
 diesel::table! {
@@ -227,3 +229,29 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(worklist_summaries, worklist_items, patients);
+
+diesel::table! {
+    pregnancy_revisions (pregnancy_id, revision) {
+        pregnancy_id -> Text,
+        revision -> Integer,
+        patient_id -> Text,
+        outcome -> Text,
+        ended_on -> Nullable<Date>,
+        gestational_age_weeks -> Nullable<Integer>,
+        gestational_age_days -> Nullable<Integer>,
+        conception -> Nullable<Text>,
+        deleted -> Bool,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    profile_choices (id) {
+        id -> Text,
+        clinic_id -> Text,
+        patient_id -> Nullable<Text>,
+        previous -> Nullable<Text>,
+        chosen -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}

@@ -4,8 +4,10 @@
 mod audit;
 mod auth_matrix;
 mod auth_modes;
+mod browser;
 mod cds;
 mod checklist;
+mod checklists;
 mod helpers;
 mod http_contract;
 mod lab_concurrency;

@@ -1,0 +1,325 @@
+//! The dashboard in a real headless Chromium driven over WebDriver (chromedriver), against the
+//! real server on a real database: sign in with a fragment token, the worklist, a patient with her
+//! plot, a review, profiles side by side, a past day; axe-core finds nothing serious or critical.
+//! One browser session for everything, to stay fast. Without chromedriver the test says it was
+//! skipped and passes — except under CI (`CI` set), where a missing browser fails it.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::checklists::backdate;
+use crate::helpers::*;
+
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// chromedriver on a free port, stopped with the test.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> Option<(Driver, Client)> {
+    let (Some(driver), Some(chromium)) = (
+        on_path("chromedriver"),
+        on_path("chromium").or_else(|| on_path("google-chrome")),
+    ) else {
+        let why = "chromedriver and chromium are not on PATH \
+                   (install: apt-get install -y chromium chromium-driver)";
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the browser tests: {why}"
+        );
+        eprintln!("SKIPPED browser tests: {why}");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({"binary": chromium, "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1200,1800", "--lang=en-GB"
+        ]}),
+    );
+    let started = Instant::now();
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(e) if started.elapsed() < Duration::from_secs(15) => {
+                let _ = e;
+                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot start a browser session: {e}"),
+        }
+    }
+}
+
+fn days_ago(n: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
+}
+
+async fn seed(app: &TestApp) -> String {
+    let id = app
+        .create_patient(
+            &json!({"mrn": "MRN-BROWSER-1", "birth_date": "1990-04-02", "pregnancies": [
+                {"outcome": "miscarriage", "ended_on": days_ago(700), "gestational_age_weeks": 7},
+                {"outcome": "live_birth", "ended_on": days_ago(500), "gestational_age_weeks": 39},
+                {"outcome": "miscarriage", "ended_on": days_ago(200), "gestational_age_weeks": 9},
+                {"outcome": "biochemical", "ended_on": days_ago(120), "gestational_age_weeks": 4}
+            ]}),
+        )
+        .await;
+    for body in [
+        json!({"test": "anticardiolipin_igg", "value": {"quantity": 52.0, "unit": "[GPL'U]/mL"},
+               "interpretation": "positive", "collected_on": days_ago(30)}),
+        json!({"test": "tsh", "value": {"quantity": 3.1, "unit": "m[IU]/L"},
+               "reference_range": {"low": 0.4, "high": 4.0, "unit": "m[IU]/L"},
+               "interpretation": "normal", "collected_on": days_ago(60)}),
+    ] {
+        let res = app
+            .post(
+                &format!("/v1/patients/{id}/results"),
+                &app.clinician(),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    id
+}
+
+/// Runs the vendored axe-core in the page: the serious and critical violations.
+async fn axe(client: &Client) -> Vec<Value> {
+    client.execute(AXE, vec![]).await.expect("axe loads");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+                .then(r => done(r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                nodes: v.nodes.map(n => n.target.join(' '))}))))
+                .catch(e => done([{id: 'axe-error', help: String(e)}]));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    found.as_array().cloned().unwrap_or_default()
+}
+
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}
+
+async fn count(client: &Client, css: &str) -> usize {
+    client
+        .find_all(Locator::Css(css))
+        .await
+        .expect("find")
+        .len()
+}
+
+#[actix_web::test]
+async fn a_clinician_works_through_the_dashboard_in_a_real_browser() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let id = seed(&app).await;
+    backdate(&app, &id, 10);
+    let outcome = journey(&app, &client, &id).await;
+    client.close().await.expect("browser closes");
+    outcome.unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn journey(app: &TestApp, client: &Client, id: &str) -> Result<(), String> {
+    // Sign in with a fragment token: stored, then gone from the address bar.
+    client
+        .goto(&format!("{}/app/#token={}", app.base, app.clinician()))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#worklist").await;
+    let url = client.current_url().await.map_err(|e| e.to_string())?;
+    assert!(url.fragment().is_none(), "the token left the URL: {url}");
+    let row = wait_for(client, "#worklist a[href*='/app/patients/']").await;
+    assert_eq!(
+        row.text().await.map_err(|e| e.to_string())?,
+        "MRN-BROWSER-1"
+    );
+    let violations = axe(client).await;
+    assert!(violations.is_empty(), "worklist: {violations:#?}");
+
+    // The patient page: first render timed in the browser, the plot, page weight.
+    row.click().await.map_err(|e| e.to_string())?;
+    wait_for(client, "svg.plot .pregnancy-mark").await;
+    assert_eq!(
+        count(client, "svg.plot .pregnancy-mark").await,
+        4,
+        "one mark per pregnancy"
+    );
+    assert_eq!(
+        count(client, ".pregnancy-mark[data-counted='true']").await,
+        3,
+        "ESHRE counts the biochemical loss"
+    );
+    let figures = client
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0];
+             const all = [nav].concat(performance.getEntriesByType('resource'));
+             const sum = k => all.reduce((s, e) => s + (e[k] || 0), 0);
+             return {render_ms: performance.getEntriesByName('rpl-rendered')[0].startTime,
+                     transfer: sum('transferSize'), encoded: sum('encodedBodySize'),
+                     decoded: sum('decodedBodySize'), requests: all.length};",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("dashboard patient page (assets from cache after the worklist): {figures}");
+    client
+        .goto(&format!("{}/app/patients/{id}", app.base))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#checklist").await;
+    let violations = axe(client).await;
+    assert!(violations.is_empty(), "patient page: {violations:#?}");
+    if std::env::var_os("RPL_SCREENSHOT").is_some() {
+        let png = client.screenshot().await.map_err(|e| e.to_string())?;
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/dashboard-patient.png"),
+            png,
+        )
+        .map_err(|e| e.to_string())?;
+    }
+
+    // A review changes the item's status once the page refreshes.
+    let thyroid = wait_for(client, "#item-thyroid").await;
+    assert_eq!(
+        thyroid.attr("data-status").await.ok().flatten().as_deref(),
+        Some("outstanding")
+    );
+    let select = wait_for(client, "#action-thyroid").await;
+    select
+        .select_by_value("declined")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#item-thyroid form button[type='submit']")
+        .await
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#item-thyroid[data-status='declined']").await;
+
+    // Profiles side by side, with the disagreements marked.
+    wait_for(client, "nav.tabs a[href*='view=side']")
+        .await
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#side-by-side").await;
+    assert!(count(client, "#side-by-side tbody tr").await >= 10);
+    assert!(count(client, "#side-by-side tr.disagree").await >= 1);
+    let violations = axe(client).await;
+    assert!(violations.is_empty(), "side by side: {violations:#?}");
+
+    // A past day (the record was back-dated 10 days at seeding): before the review, the item
+    // was outstanding.
+    client
+        .goto(&format!("{}/app/patients/{id}", app.base))
+        .await
+        .map_err(|e| e.to_string())?;
+    let day = days_ago(3);
+    let picker = wait_for(client, "#as-of").await;
+    client
+        .execute(
+            "arguments[0].value = arguments[1];",
+            vec![
+                serde_json::to_value(&picker).map_err(|e| e.to_string())?,
+                json!(day),
+            ],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "form.controls button[type='submit']")
+        .await
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#item-thyroid[data-status='outstanding']").await;
+    let shown = wait_for(client, "#evaluated-on")
+        .await
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(shown, day);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn dashboard_pages_carry_a_strict_content_security_policy() {
+    let app = spawn_app().await;
+    for path in [
+        "/app/",
+        "/app/patients/0190b6a2-7c1e-7000-8000-000000000000",
+        "/app/assets/app.js",
+    ] {
+        let res = app.send("GET", path, None, None, None, &[]).await;
+        assert_eq!(res.status, 200, "{path}");
+        let csp = res.header("content-security-policy").expect("CSP");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe"), "{csp}");
+        assert_eq!(
+            res.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            res.header("referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+    }
+    let html = app.send("GET", "/app/", None, None, None, &[]).await.text();
+    assert!(
+        !html.contains("<script>") && !html.contains(" onclick="),
+        "no inline script"
+    );
+    let missing = app
+        .send("GET", "/app/nothing-here", None, None, None, &[])
+        .await;
+    assert_eq!(missing.status, 404);
+}
