@@ -117,8 +117,18 @@ async fn seed(app: &TestApp) -> String {
     id
 }
 
-/// Runs the vendored axe-core in the page: the serious and critical violations.
+/// Runs the vendored axe-core in the page: the serious and critical violations, and any script
+/// error or CSP violation the page recorded.
 async fn axe(client: &Client) -> Vec<Value> {
+    let errors = client
+        .execute("return window.rplErrors || ['app.js did not run'];", vec![])
+        .await
+        .expect("page errors");
+    assert_eq!(
+        errors,
+        json!([]),
+        "script errors or CSP violations in the page"
+    );
     client.execute(AXE, vec![]).await.expect("axe loads");
     let found = client
         .execute_async(
@@ -134,6 +144,28 @@ async fn axe(client: &Client) -> Vec<Value> {
         .await
         .expect("axe runs");
     found.as_array().cloned().unwrap_or_default()
+}
+
+/// Prints time to first render (the page's `rpl-rendered` mark, from navigation start) and page
+/// weight (every response body of the page, API calls included; and the bytes transferred).
+async fn figures(client: &Client, page: &str) {
+    let f = client
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0];
+             const all = [nav].concat(performance.getEntriesByType('resource'));
+             const sum = k => all.reduce((s, e) => s + (e[k] || 0), 0);
+             return {render_ms: Math.round(performance.getEntriesByName('rpl-rendered')[0].startTime),
+                     body_kb: Math.round(sum('encodedBodySize') / 102.4) / 10,
+                     transferred_kb: Math.round(sum('transferSize') / 102.4) / 10,
+                     requests: all.length};",
+            vec![],
+        )
+        .await
+        .expect("performance figures");
+    eprintln!(
+        "dashboard {page}: first render {} ms; {} requests, {} KB of bodies, {} KB transferred",
+        f["render_ms"], f["requests"], f["body_kb"], f["transferred_kb"]
+    );
 }
 
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
@@ -180,6 +212,7 @@ async fn journey(app: &TestApp, client: &Client, id: &str) -> Result<(), String>
         row.text().await.map_err(|e| e.to_string())?,
         "MRN-BROWSER-1"
     );
+    figures(client, "worklist (cold: first page of the session)").await;
     let violations = axe(client).await;
     assert!(violations.is_empty(), "worklist: {violations:#?}");
 
@@ -196,19 +229,7 @@ async fn journey(app: &TestApp, client: &Client, id: &str) -> Result<(), String>
         3,
         "ESHRE counts the biochemical loss"
     );
-    let figures = client
-        .execute(
-            "const nav = performance.getEntriesByType('navigation')[0];
-             const all = [nav].concat(performance.getEntriesByType('resource'));
-             const sum = k => all.reduce((s, e) => s + (e[k] || 0), 0);
-             return {render_ms: performance.getEntriesByName('rpl-rendered')[0].startTime,
-                     transfer: sum('transferSize'), encoded: sum('encodedBodySize'),
-                     decoded: sum('decodedBodySize'), requests: all.length};",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    eprintln!("dashboard patient page (assets from cache after the worklist): {figures}");
+    figures(client, "patient page (assets cached by the worklist)").await;
     client
         .goto(&format!("{}/app/patients/{id}", app.base))
         .await

@@ -15,6 +15,13 @@
     }
   })();
 
+  // Script errors and CSP violations, kept for anyone checking the page (the browser tests do).
+  const errors = [];
+  window.rplErrors = errors;
+  window.addEventListener("error", (e) => errors.push(String(e.message)));
+  window.addEventListener("unhandledrejection", (e) => errors.push(String(e.reason)));
+  document.addEventListener("securitypolicyviolation", (e) => errors.push("CSP: " + e.violatedDirective + " " + e.blockedURI));
+
   const main = document.getElementById("main");
   const signOut = document.getElementById("sign-out");
   let flash = "";
