@@ -165,3 +165,50 @@ pub fn disagreements(checklists: &[Checklist]) -> Vec<Disagreement> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::profile::builtin;
+
+    fn miscarriages(n: usize) -> PatientRecord {
+        use crate::domain::ids::PregnancyId;
+        use crate::domain::pregnancy::{GestationalAge, Outcome, Pregnancy};
+        PatientRecord {
+            patient_id: PatientId::new(),
+            pregnancies: (0..n)
+                .map(|i| Pregnancy {
+                    id: PregnancyId::new(),
+                    outcome: Outcome::Miscarriage,
+                    ended_on: NaiveDate::from_ymd_opt(2024, 1 + i as u32, 1),
+                    gestational_age: GestationalAge::new(8, 0).ok(),
+                    conception: None,
+                })
+                .collect(),
+            results: Vec::new(),
+            reviews: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn profiles_disagree_exactly_on_the_items_whose_status_differs() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+        let eshre = Cow::Borrowed(builtin("eshre-2022").expect("built in"));
+        let rcog = Cow::Borrowed(builtin("rcog-2023").expect("built in"));
+        // (losses, profiles, whether they disagree on at least one item)
+        let table = [
+            (2, vec![eshre.clone(), rcog.clone()], true),
+            (2, vec![eshre.clone(), eshre.clone()], false),
+            (0, vec![eshre.clone()], false),
+        ];
+        for (losses, profiles, disagree) in table {
+            let side = side_by_side(&miscarriages(losses), &profiles, day);
+            assert_eq!(side.checklists.len(), profiles.len());
+            assert_eq!(!side.disagreements.is_empty(), disagree, "{losses} losses");
+            for d in &side.disagreements {
+                assert!(d.profiles.iter().any(|p| p.status != d.profiles[0].status));
+                assert_eq!(d.profiles.len(), profiles.len());
+            }
+        }
+    }
+}

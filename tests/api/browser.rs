@@ -273,6 +273,17 @@ async fn journey(app: &TestApp, client: &Client, id: &str) -> Result<(), String>
     wait_for(client, "#side-by-side").await;
     assert!(count(client, "#side-by-side tbody tr").await >= 10);
     assert!(count(client, "#side-by-side tr.disagree").await >= 1);
+    if std::env::var_os("RPL_SCREENSHOT").is_some() {
+        let png = client.screenshot().await.map_err(|e| e.to_string())?;
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/dashboard-side-by-side.png"
+            ),
+            png,
+        )
+        .map_err(|e| e.to_string())?;
+    }
     let violations = axe(client).await;
     assert!(violations.is_empty(), "side by side: {violations:#?}");
 
