@@ -70,6 +70,36 @@ pub fn append_pregnancy_revision(conn: &mut AnyConnection, id: &str) -> QueryRes
         .map(|_| ())
 }
 
+/// Appends the first revision of newly inserted pregnancies (one statement for the batch). Call
+/// after the insert, in the same transaction.
+pub fn append_inserted_pregnancies(
+    conn: &mut AnyConnection,
+    new: &[super::pregnancies::NewPregnancy],
+) -> QueryResult<()> {
+    let rows: Vec<PregnancyRevisionRow> = new
+        .iter()
+        .map(|p| PregnancyRevisionRow {
+            pregnancy_id: p.id.clone(),
+            revision: 1,
+            patient_id: p.patient_id.clone(),
+            outcome: p.outcome.clone(),
+            ended_on: p.ended_on,
+            gestational_age_weeks: p.gestational_age_weeks,
+            gestational_age_days: p.gestational_age_days,
+            conception: p.conception.clone(),
+            deleted: false,
+            recorded_at: p.created_at,
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    super::per_backend!(conn, |c| diesel::insert_into(pregnancy_revisions::table)
+        .values(&rows)
+        .execute(c))
+    .map(|_| ())
+}
+
 /// Every revision of the patient's pregnancies, by pregnancy then revision.
 pub fn pregnancy_revisions(
     conn: &mut AnyConnection,

@@ -57,8 +57,7 @@ pub fn insert(conn: &mut AnyConnection, new: &[NewPregnancy]) -> QueryResult<()>
     super::per_backend!(conn, |c| diesel::insert_into(pregnancies::table)
         .values(new)
         .execute(c))?;
-    new.iter()
-        .try_for_each(|p| super::history::append_pregnancy_revision(conn, &p.id))
+    super::history::append_inserted_pregnancies(conn, new)
 }
 
 pub fn find(
