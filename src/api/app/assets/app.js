@@ -256,6 +256,7 @@
     const section = el("section", { "aria-labelledby": "checklist-title", id: "checklist" },
       el("h2", { id: "checklist-title", text: "Checklist (" + checklist.profile.title + ")" }));
     if (!editable) section.appendChild(el("p", { class: "note", text: "A past day: read only." }));
+    section.appendChild(el("p", { class: "note print-only", text: "Printed " + today() + ". Optional, not recommended and not indicated items are left out of the printout; citations are in the service." }));
     const e = checklist.eligibility;
     if (editable && !e.meets_definition && !e.early_workup) {
       section.appendChild(el("p", { class: "no-print" }, el("button", { type: "button", id: "early-workup", onclick: () =>
@@ -267,8 +268,9 @@
     for (const s of statuses) {
       const items = checklist.items.filter((i) => i.status === s);
       if (!items.length) continue;
-      section.appendChild(el("h3", {}, badge(s), ` ${items.length} item${items.length > 1 ? "s" : ""}`));
-      section.appendChild(el("ul", { class: "items" }, items.map((item) => itemView(id, item, editable))));
+      section.appendChild(el("div", { class: "group g-" + s },
+        el("h3", {}, badge(s), ` ${items.length} item${items.length > 1 ? "s" : ""}`),
+        el("ul", { class: "items" }, items.map((item) => itemView(id, item, editable)))));
     }
     return section;
   }
