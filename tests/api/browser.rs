@@ -146,6 +146,21 @@ async fn axe(client: &Client) -> Vec<Value> {
     found.as_array().cloned().unwrap_or_default()
 }
 
+/// The page count of a PDF (the largest `/Count` of its page tree).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Count ")
+        .filter_map(|(i, m)| {
+            let digits: String = text[i + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Prints time to first render (the page's `rpl-rendered` mark, from navigation start) and page
 /// weight (every response body of the page, API calls included; and the bytes transferred).
 async fn figures(client: &Client, page: &str) {
@@ -263,6 +278,11 @@ async fn journey(app: &TestApp, client: &Client, id: &str) -> Result<(), String>
         .await
         .map_err(|e| e.to_string())?;
     wait_for(client, "#item-thyroid[data-status='declined']").await;
+    let pdf = client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(pdf_pages(&pdf), 1, "the patient page prints on one page");
 
     // Profiles side by side, with the disagreements marked.
     wait_for(client, "nav.tabs a[href*='view=side']")
