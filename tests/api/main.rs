@@ -5,6 +5,7 @@ mod audit;
 mod auth_matrix;
 mod auth_modes;
 mod browser;
+mod browser_support;
 mod cds;
 mod checklist;
 mod checklists;
