@@ -52,9 +52,19 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 eprintln!("  {:<9} {token}", role.as_str());
             }
             eprintln!(
-                "Serving on http://{}  (Swagger UI: http://{}/docs)\n",
+                "Serving on http://{}  (Swagger UI: http://{}/docs)",
                 app.addr, app.addr
             );
+            if let Some((_, token)) = app
+                .dev_tokens
+                .iter()
+                .find(|(role, _)| *role == rpl_workup::auth::Role::Clinician)
+            {
+                eprintln!(
+                    "Dashboard sign-in link: http://{}/app/#token={token}\n",
+                    app.addr
+                );
+            }
         }
         app.server.await.map_err(|e| e.to_string())
     })

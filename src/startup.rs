@@ -369,6 +369,7 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .configure(crate::api::app::configure)
                 .route(
                     "/docs",
                     web::get().to(|| async {

@@ -1,5 +1,7 @@
 //! `GET /v1/patients/{id}/checklist`: the workup checklist under the patient's profile (or
-//! `?profile=`). Decision support: every item says why and cites its guideline.
+//! `?profile=`), and `GET /v1/patients/{id}/checklists`: under several profiles side by side with
+//! their disagreements; both now or `?as_of=` a past day. Decision support: every item says why
+//! and cites its guideline.
 
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
@@ -13,7 +15,11 @@ use super::state::AppState;
 use super::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::domain::checklist::Checklist;
-use crate::workup;
+use crate::storage::patients::PatientRow;
+use crate::storage::AnyConnection;
+use crate::workup::checklists::{self, SideBySide};
+use crate::workup::profiles::{find_profile, list_profiles};
+use crate::workup::{self, record::clinic_today};
 
 /// `?profile=` evaluates under another profile than the patient's.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,6 +28,15 @@ pub struct ChecklistQuery {
     /// A built-in profile id (`eshre-2022`, `rcog-2023`, `asrm-2012`, `cn-2022`) or one of your
     /// clinic's. Default: the patient's override, else the clinic default.
     pub profile: Option<String>,
+    /// The day to answer for (`YYYY-MM-DD`): the checklist as the service would have answered on
+    /// that day, from what the record held by the end of it (UTC) — pregnancies as they were
+    /// written by then (later changes ignored; deleted later still counted), result versions
+    /// received by then (later versions ignored), reviews made by then and not withdrawn by then,
+    /// and the profile the patient followed then (her override, else the clinic default) —
+    /// evaluated with that day as today. Default: today. A day before the patient was recorded, or
+    /// in the future: 422.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 /// The patient's workup checklist.
@@ -31,7 +46,7 @@ pub struct ChecklistQuery {
     responses(
         (status = 200, description = "The checklist", body = Checklist),
         (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
-        (status = 422, description = "Unknown profile", body = crate::api::error::Problem),
+        (status = 422, description = "Unknown profile, or `as_of` in the future or before the patient was recorded", body = crate::api::error::Problem),
     ),
     security(("bearer" = []))
 )]
@@ -45,17 +60,31 @@ pub async fn get_checklist(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
-    let requested = query.into_inner().profile;
+    let ChecklistQuery { profile, as_of } = query.into_inner();
     let checklist = audited(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let today = workup::record::clinic_today(conn, caller.clinic.as_str())?;
-        let checklist = workup::checklist_json(conn, &patient, requested.as_deref(), today)?
-            .map_err(|unknown| {
-                ApiError::field(
-                    "profile",
-                    format!("unknown profile '{}'; see GET /v1/profiles", unknown.0),
-                )
-            })?;
+        let today = clinic_today(conn, caller.clinic.as_str())?;
+        let checklist = match as_of {
+            None => workup::checklist_json(conn, &patient, profile.as_deref(), today)?
+                .map_err(|unknown| unknown_profile("profile", &unknown.0))?,
+            Some(day) => {
+                check_as_of(&patient, day, today)?;
+                let id = match profile.as_deref() {
+                    Some(id) => id.to_owned(),
+                    None => checklists::profile_id_at(conn, &patient, day)?,
+                };
+                let profile = find_profile(conn, &patient.clinic_id, &id)?
+                    .ok_or_else(|| unknown_profile("profile", &id))?;
+                let record = checklists::record_for(conn, &patient.id, Some(day))?;
+                serde_json::to_string(&checklists::evaluate(
+                    &record,
+                    patient.partner_mrn.as_deref(),
+                    &profile,
+                    day,
+                ))
+                    .expect("a checklist always serialises")
+            }
+        };
         let access = Access::new("read", "checklist", &patient.id, &patient.id);
         Ok((checklist, vec![access]))
     })
@@ -63,4 +92,114 @@ pub async fn get_checklist(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(checklist))
+}
+
+fn unknown_profile(field: &str, id: &str) -> ApiError {
+    ApiError::field(
+        field,
+        format!("unknown profile '{id}'; see GET /v1/profiles"),
+    )
+}
+
+/// A day the record can be asked about: not in the future, not before the patient was recorded.
+fn check_as_of(
+    patient: &PatientRow,
+    day: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(), ApiError> {
+    if day > today {
+        return Err(ApiError::field("as_of", format!("{day} is in the future")));
+    }
+    let recorded = patient.created_at.date();
+    if day < recorded {
+        return Err(ApiError::field(
+            "as_of",
+            format!("{day} is before the patient was recorded ({recorded})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `?profiles=` and `?as_of=` of the side-by-side checklists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChecklistsQuery {
+    /// Comma-separated profile ids (built-in or your clinic's), in the order to show them.
+    /// Default: every built-in profile, then your clinic's.
+    pub profiles: Option<String>,
+    /// The day to answer for (`YYYY-MM-DD`): the checklist as the service would have answered on
+    /// that day, from what the record held by the end of it (UTC) — pregnancies as they were
+    /// written by then (later changes ignored; deleted later still counted), result versions
+    /// received by then (later versions ignored), reviews made by then and not withdrawn by then,
+    /// and the profile the patient followed then (her override, else the clinic default) —
+    /// evaluated with that day as today. Default: today. A day before the patient was recorded, or
+    /// in the future: 422.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// The patient's checklist under several profiles side by side, with `disagreements`: the items
+/// whose status is not the same under every profile, with each profile's status and reason.
+/// Audited as one read.
+#[utoipa::path(
+    tag = "checklist",
+    params(("id" = uuid::Uuid, Path, description = "Patient id"), ChecklistsQuery),
+    responses(
+        (status = 200, description = "One checklist per profile and their disagreements", body = SideBySide),
+        (status = 404, description = "No such patient in your clinic", body = crate::api::error::Problem),
+        (status = 422, description = "Unknown profile, or `as_of` in the future or before the patient was recorded", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/patients/{id}/checklists")]
+pub async fn get_checklists(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<uuid::Uuid>,
+    query: web::Query<ChecklistsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_clinical(&caller)?;
+    let patient_id = path.into_inner();
+    let ChecklistsQuery { profiles, as_of } = query.into_inner();
+    let side_by_side = audited(&state, caller, request_id, move |conn, caller| {
+        let patient = owned_patient(conn, caller, &patient_id)?;
+        let today = clinic_today(conn, caller.clinic.as_str())?;
+        if let Some(day) = as_of {
+            check_as_of(&patient, day, today)?;
+        }
+        let chosen = chosen_profiles(conn, &patient.clinic_id, profiles.as_deref())?;
+        let record = checklists::record_for(conn, &patient.id, as_of)?;
+        let result = checklists::side_by_side(
+            &record,
+            patient.partner_mrn.as_deref(),
+            &chosen,
+            as_of.unwrap_or(today),
+        );
+        let access = Access::new("read", "checklist", &patient.id, &patient.id);
+        Ok((result, vec![access]))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(side_by_side))
+}
+
+fn chosen_profiles(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    requested: Option<&str>,
+) -> Result<Vec<std::borrow::Cow<'static, crate::domain::profile::Profile>>, ApiError> {
+    let Some(requested) = requested else {
+        return Ok(list_profiles(conn, clinic_id)?);
+    };
+    let ids: Vec<String> = requested
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() {
+        return Err(ApiError::field("profiles", "name at least one profile"));
+    }
+    checklists::profiles_named(conn, clinic_id, &ids)?
+        .map_err(|unknown| unknown_profile("profiles", &unknown.0))
 }

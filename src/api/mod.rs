@@ -1,6 +1,7 @@
 //! HTTP: thin actix handlers. Request/response types sit beside their handler; every handler
 //! checks the token, the role and the clinic, and reaches the database through `AppState::db`.
 
+pub mod app;
 pub mod audit;
 pub mod audit_fhir;
 pub mod audit_trail;
@@ -56,6 +57,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(code_maps::list_code_maps)
         .service(code_maps::create_code_map)
         .service(checklist::get_checklist)
+        .service(checklist::get_checklists)
         .service(reviews::create_review)
         .service(reviews::delete_review)
         .service(reviews::request_early_workup)

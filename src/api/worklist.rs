@@ -84,6 +84,8 @@ pub struct WorklistRow {
     pub overdue: u32,
     /// The earliest `due_on` of her open items.
     pub next_due_on: Option<NaiveDate>,
+    /// Losses counted under the effective profile (from her stored checklist; `null` if unknown).
+    pub losses_counted: Option<u32>,
     /// The date her checklist was last evaluated for (a write, or a due date passing, re-evaluates it).
     pub evaluated_on: NaiveDate,
     /// Her open items (outstanding, pending, repeat_due, abnormal, needs_review), and those
@@ -141,6 +143,12 @@ fn row_view(
         },
         overdue: items.iter().filter(|i| i.overdue).count() as u32,
         next_due_on: summary.next_due_on,
+        losses_counted: summary
+            .checklist
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+            .and_then(|c| c["eligibility"]["losses_counted"].as_u64())
+            .and_then(|n| u32::try_from(n).ok()),
         evaluated_on: summary.evaluated_on,
         items,
     }

@@ -51,6 +51,9 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
 }
 
 pub fn update(conn: &mut AnyConnection, id: &str, changes: &ClinicChanges) -> QueryResult<()> {
+    if let Some(profile) = &changes.default_profile {
+        super::history::record_clinic_default(conn, id, profile)?;
+    }
     diesel::update(clinics::table.find(id))
         .set(changes)
         .execute(conn)

@@ -121,6 +121,9 @@ pub fn list(
 }
 
 pub fn update(conn: &mut AnyConnection, id: &str, changes: &PatientChanges) -> QueryResult<()> {
+    if let Some(profile) = &changes.profile {
+        super::history::record_patient_profile(conn, id, profile.as_deref())?;
+    }
     diesel::update(patients::table.find(id))
         .set(changes)
         .execute(conn)

@@ -73,8 +73,8 @@ pub fn insert(conn: &mut AnyConnection, new: &[NewPregnancy]) -> QueryResult<()>
     }
     super::per_backend!(conn, |c| diesel::insert_into(pregnancies::table)
         .values(new)
-        .execute(c))
-    .map(|_| ())
+        .execute(c))?;
+    super::history::append_inserted_pregnancies(conn, new)
 }
 
 pub fn find(
@@ -107,15 +107,15 @@ pub fn list_for_patient(
 pub fn update(conn: &mut AnyConnection, id: &str, changes: &PregnancyChanges) -> QueryResult<()> {
     diesel::update(pregnancies::table.find(id))
         .set(changes)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    super::history::append_pregnancy_revision(conn, id)
 }
 
 pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(pregnancies::table.find(id))
         .set(pregnancies::deleted_at.eq(Some(at)))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    super::history::append_pregnancy_revision(conn, id)
 }
 
 /// One page of the live history in recording (id) order: up to `limit` after `after_id`.

@@ -181,6 +181,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     result_versions,
     reviews,
     audit_log,
+    pregnancy_revisions,
+    profile_choices,
 );
 
 diesel::table! {
@@ -247,5 +249,36 @@ diesel::table! {
         response_location -> Nullable<Text>,
         response_body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pregnancy_revisions (pregnancy_id, revision) {
+        pregnancy_id -> Text,
+        revision -> Integer,
+        patient_id -> Text,
+        outcome -> Text,
+        ended_on -> Nullable<Date>,
+        gestational_age_weeks -> Nullable<Integer>,
+        gestational_age_days -> Nullable<Integer>,
+        conception -> Nullable<Text>,
+        deleted -> Bool,
+        recorded_at -> Timestamp,
+        complications -> Nullable<Text>,
+        edd -> Nullable<Date>,
+        gestational_age_at_demise_weeks -> Nullable<Integer>,
+        gestational_age_at_demise_days -> Nullable<Integer>,
+        partner_mrn -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    profile_choices (id) {
+        id -> Text,
+        clinic_id -> Text,
+        patient_id -> Nullable<Text>,
+        previous -> Nullable<Text>,
+        chosen -> Nullable<Text>,
+        recorded_at -> Timestamp,
     }
 }

@@ -1,6 +1,8 @@
 //! Application services between storage and the domain: load what the engine needs for a patient,
 //! choose the profile, evaluate, and keep the per-patient worklist summary current. No HTTP here.
 
+pub mod as_of;
+pub mod checklists;
 pub mod profiles;
 pub mod record;
 pub mod summary;

@@ -16,7 +16,8 @@ use crate::domain::review::{Review, ReviewAction};
 use crate::storage::pregnancies::PregnancyRow;
 use crate::storage::results::{ResultRow, ResultVersionRow};
 use crate::storage::reviews::ReviewRow;
-use crate::storage::{pregnancies, results, reviews, AnyConnection};
+use crate::storage::{history, pregnancies, results, reviews, AnyConnection};
+use crate::workup::as_of::{History, PregnancyEvent, ResultHistory, ReviewHistory};
 
 /// Everything the engine evaluates for one patient.
 #[derive(Debug, Clone)]
@@ -43,6 +44,90 @@ pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRe
     Ok(PatientRecord {
         patient_id: PatientId(patient_id.parse().unwrap_or_default()),
         pregnancies,
+        results,
+        reviews,
+    })
+}
+
+/// Everything ever recorded for the patient, with when: the source of the checklist "as of" a day.
+/// Pregnancies written before revisions were kept have one revision at their creation (and their
+/// deletion): their earlier values were not kept.
+pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<History> {
+    let revisions = history::pregnancy_revisions(conn, patient_id)?;
+    let mut events = Vec::new();
+    for row in history::all_pregnancies(conn, patient_id)? {
+        let Ok(id) = row.id.parse().map(PregnancyId) else {
+            continue;
+        };
+        let mut own: Vec<PregnancyEvent> = revisions
+            .iter()
+            .filter(|r| r.pregnancy_id == row.id)
+            .map(|r| PregnancyEvent {
+                id,
+                at: r.recorded_at,
+                state: (!r.deleted)
+                    .then(|| {
+                        pregnancy(&PregnancyRow {
+                            outcome: r.outcome.clone(),
+                            ended_on: r.ended_on,
+                            gestational_age_weeks: r.gestational_age_weeks,
+                            gestational_age_days: r.gestational_age_days,
+                            conception: r.conception.clone(),
+                            complications: r.complications.clone(),
+                            edd: r.edd,
+                            gestational_age_at_demise_weeks: r.gestational_age_at_demise_weeks,
+                            gestational_age_at_demise_days: r.gestational_age_at_demise_days,
+                            partner_mrn: r.partner_mrn.clone(),
+                            ..row.clone()
+                        })
+                    })
+                    .flatten(),
+            })
+            .collect();
+        if own.is_empty() {
+            own.push(PregnancyEvent {
+                id,
+                at: row.created_at,
+                state: pregnancy(&row),
+            });
+            if let Some(deleted_at) = row.deleted_at {
+                own.push(PregnancyEvent {
+                    id,
+                    at: deleted_at,
+                    state: None,
+                });
+            }
+        }
+        events.extend(own);
+    }
+    let results = history::all_results(conn, patient_id)?
+        .iter()
+        .filter_map(|(r, versions)| {
+            let parsed: Vec<_> = versions
+                .iter()
+                .filter_map(|v| Some((result_version(v)?, v.recorded_at)))
+                .collect();
+            let mut result = lab_result(r, &[])?;
+            result.versions = parsed.iter().map(|(v, _)| v.clone()).collect();
+            Some(ResultHistory {
+                result,
+                recorded_at: parsed.iter().map(|(_, at)| *at).collect(),
+                deleted_at: r.deleted_at,
+            })
+        })
+        .collect();
+    let reviews = history::all_reviews(conn, patient_id)?
+        .iter()
+        .filter_map(|row| {
+            Some(ReviewHistory {
+                review: review(row)?,
+                withdrawn_at: row.withdrawn_at,
+            })
+        })
+        .collect();
+    Ok(History {
+        patient_id: PatientId(patient_id.parse().unwrap_or_default()),
+        pregnancies: events,
         results,
         reviews,
     })

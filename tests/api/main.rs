@@ -4,9 +4,12 @@
 mod audit;
 mod auth_matrix;
 mod auth_modes;
+mod browser;
+mod browser_support;
 mod cds;
 mod chaos;
 mod checklist;
+mod checklists;
 mod etags;
 mod hardening;
 mod helpers;

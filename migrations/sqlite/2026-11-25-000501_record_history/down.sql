@@ -1,0 +1,2 @@
+DROP TABLE profile_choices;
+DROP TABLE pregnancy_revisions;
