@@ -1,5 +1,6 @@
-//! A patient's record as the engine sees it, loaded from storage. Rows that no longer parse (a
-//! value written by a newer release, say) are skipped rather than failing the whole checklist.
+//! A patient's record as the engine sees it, loaded from storage. A row that does not parse (a
+//! value written by a newer release, say) is an error — logged with its id and counted in
+//! `/metrics` — never silently left out of the clinical record the checklist is drawn from.
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -28,24 +29,49 @@ pub struct PatientRecord {
 }
 
 pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRecord> {
-    let pregnancies = pregnancies::list_for_patient(conn, patient_id)?
-        .iter()
-        .filter_map(pregnancy)
-        .collect();
-    let results = results::list_for_patient(conn, patient_id)?
-        .iter()
-        .filter_map(|(r, v)| lab_result(r, v))
-        .collect();
-    let reviews = reviews::list_active(conn, patient_id)?
-        .iter()
-        .filter_map(review)
-        .collect();
+    let pregnancies = every(
+        &pregnancies::list_for_patient(conn, patient_id)?,
+        "pregnancies",
+        |p| &p.id,
+        pregnancy,
+    )?;
+    let results = every(
+        &results::list_for_patient(conn, patient_id)?,
+        "results",
+        |(r, _)| &r.id,
+        |(r, v)| lab_result(r, v),
+    )?;
+    let reviews = every(
+        &reviews::list_active(conn, patient_id)?,
+        "reviews",
+        |r| &r.id,
+        review,
+    )?;
     Ok(PatientRecord {
         patient_id: PatientId(patient_id.parse().unwrap_or_default()),
         pregnancies,
         results,
         reviews,
     })
+}
+
+/// Every row parsed, or the error naming the first that does not parse.
+fn every<R, T>(
+    rows: &[R],
+    table: &'static str,
+    id: impl Fn(&R) -> &String,
+    parse: impl Fn(&R) -> Option<T>,
+) -> QueryResult<Vec<T>> {
+    rows.iter()
+        .map(|row| parse(row).ok_or_else(|| unreadable(table, id(row))))
+        .collect()
+}
+
+/// Logs and counts a stored row that does not parse, as the error that fails the request.
+pub fn unreadable(table: &'static str, id: &str) -> diesel::result::Error {
+    crate::metrics::count_unreadable_row(table);
+    tracing::error!(table, row_id = id, "a stored row does not parse");
+    diesel::result::Error::DeserializationError(format!("{table} row {id} does not parse").into())
 }
 
 pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
@@ -78,7 +104,10 @@ pub fn lab_result(row: &ResultRow, versions: &[ResultVersionRow]) -> Option<LabR
             .as_deref()
             .and_then(|p| p.parse().ok())
             .map(PregnancyId),
-        versions: versions.iter().filter_map(result_version).collect(),
+        versions: versions
+            .iter()
+            .map(result_version)
+            .collect::<Option<Vec<_>>>()?,
     })
 }
 

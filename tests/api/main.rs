@@ -21,5 +21,6 @@ mod operations;
 mod patients;
 mod results;
 mod settings;
+mod unreadable;
 mod worklist;
 mod write_concurrency;
