@@ -54,6 +54,8 @@ pub fn render() -> String {
     LazyLock::force(&REQUESTS);
     LazyLock::force(&LATENCY);
     LazyLock::force(&INGESTED);
+    LazyLock::force(&TRANSACTION_RETRIES);
+    LazyLock::force(&UNREADABLE_ROWS);
     let mut out = Vec::new();
     let _ = prometheus::TextEncoder::new().encode(&REGISTRY.gather(), &mut out);
     String::from_utf8(out).unwrap_or_default()
@@ -140,4 +142,24 @@ static TRANSACTION_RETRIES: LazyLock<prometheus::IntCounter> = LazyLock::new(|| 
 /// One transaction run again after contention.
 pub fn count_transaction_retry() {
     TRANSACTION_RETRIES.inc();
+}
+
+static UNREADABLE_ROWS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "rpl_unreadable_rows_total",
+            "Stored rows that did not parse (each failed its request instead of being skipped)",
+        ),
+        &["table"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
+/// One stored row of `table` that did not parse.
+pub fn count_unreadable_row(table: &str) {
+    UNREADABLE_ROWS.with_label_values(&[table]).inc();
 }

@@ -19,7 +19,8 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        // The current span carries the request id (and the unit of work's attempt) to every line.
+        .with_current_span(true)
         .with_env_filter(filter)
         .with_writer(std::io::stdout)
         .try_init();
@@ -58,7 +59,8 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
     let started = Instant::now();
-    let mut res = next.call(req).await?;
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut res = tracing::Instrument::instrument(next.call(req), span).await?;
     let elapsed = started.elapsed();
     let route = res
         .request()

@@ -13,6 +13,9 @@ pub struct Access {
     /// `patient`, `pregnancy`, `result`, `checklist`, `review`, …
     pub resource_type: &'static str,
     pub resource_id: Option<String>,
+    /// Whether the access changed the patient's record (her worklist summary is then
+    /// re-evaluated): every action but `read`, unless marked [`Access::unchanged`].
+    pub changed: bool,
 }
 
 impl Access {
@@ -27,7 +30,14 @@ impl Access {
             action,
             resource_type,
             resource_id: Some(resource_id.to_string()),
+            changed: action != "read",
         }
+    }
+
+    /// The access wrote nothing (a lab retry of a stored version): audited, not re-evaluated.
+    pub fn unchanged(mut self) -> Self {
+        self.changed = false;
+        self
     }
 }
 

@@ -45,6 +45,24 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+impl IdempotencyKey {
+    /// The key with what identifies the request (path ids and the parsed body): its hash tells
+    /// a retry from a reuse of the key.
+    pub fn for_request(self, request: &impl std::fmt::Debug) -> Keyed {
+        Keyed {
+            key: self.0,
+            hash: hex::encode(Sha256::digest(format!("{request:?}").as_bytes())),
+        }
+    }
+}
+
+/// A key and the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    key: Option<String>,
+    hash: String,
+}
+
 /// A response as it is stored for replay: status, `Location` and a JSON body.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -93,14 +111,12 @@ impl Recorded {
 }
 
 /// A write as [`writing`] runs it, answered with `respond(&value)`; with a key, the answer is
-/// stored, and a retry replays it. `request` is what identifies the request (path ids and the
-/// parsed body): its hash tells a retry from a reuse of the key.
+/// stored, and a retry replays it.
 pub async fn idempotent<T, F, R, I>(
     state: &AppState,
     caller: Caller,
     request_id: RequestId,
-    key: IdempotencyKey,
-    request: &impl std::fmt::Debug,
+    keyed: Keyed,
     lock: I,
     f: F,
     respond: R,
@@ -115,8 +131,7 @@ where
     I: IntoIterator,
     I::Item: ToString,
 {
-    let hash = hex::encode(Sha256::digest(format!("{request:?}").as_bytes()));
-    let key = key.0;
+    let Keyed { key, hash } = keyed;
     let (recorded, replayed) = writing(state, caller, request_id, lock, move |conn, caller| {
         let claim = match &key {
             Some(key) => {

@@ -67,8 +67,10 @@ where
     let mut attempt = 1;
     loop {
         let run = Arc::clone(&job);
+        let span = tracing::info_span!("unit_of_work", request_id = %job.2 .0, attempt);
         let outcome = state
             .db(move |conn| {
+                let _entered = span.enter();
                 let (f, caller, request_id, patients) = &*run;
                 storage::write_transaction(conn, |conn| {
                     patients::lock_many(conn, caller.clinic.as_str(), patients)?;
@@ -115,19 +117,18 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::rng().random_range(1..=ceiling))
 }
 
-/// Every patient an access changed gets her worklist summary re-evaluated in the same transaction.
+/// Every patient an access changed gets her worklist summary re-evaluated in the same transaction
+/// (the set of changed patients, in id order; a lab retry that stored nothing re-evaluates nothing).
 fn refresh_changed(
     conn: &mut AnyConnection,
     caller: &Caller,
     accesses: &[Access],
 ) -> Result<(), ApiError> {
-    let mut changed: Vec<&str> = accesses
+    let changed: std::collections::BTreeSet<&str> = accesses
         .iter()
-        .filter(|a| a.action != "read")
+        .filter(|a| a.changed)
         .filter_map(|a| a.patient_id.as_deref())
         .collect();
-    changed.sort_unstable();
-    changed.dedup();
     for patient_id in changed {
         crate::workup::refresh_summary(conn, caller.clinic.as_str(), patient_id)?;
     }

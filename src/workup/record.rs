@@ -1,5 +1,6 @@
-//! A patient's record as the engine sees it, loaded from storage. Rows that no longer parse (a
-//! value written by a newer release, say) are skipped rather than failing the whole checklist.
+//! A patient's record as the engine sees it, loaded from storage. A row that does not parse (a
+//! value written by a newer release, say) is an error — logged with its id and counted in
+//! `/metrics` — never silently left out of the clinical record the checklist is drawn from.
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -29,18 +30,24 @@ pub struct PatientRecord {
 }
 
 pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRecord> {
-    let pregnancies = pregnancies::list_for_patient(conn, patient_id)?
-        .iter()
-        .filter_map(pregnancy)
-        .collect();
-    let results = results::list_for_patient(conn, patient_id)?
-        .iter()
-        .filter_map(|(r, v)| lab_result(r, v))
-        .collect();
-    let reviews = reviews::list_active(conn, patient_id)?
-        .iter()
-        .filter_map(review)
-        .collect();
+    let pregnancies = every(
+        &pregnancies::list_for_patient(conn, patient_id)?,
+        "pregnancies",
+        |p| &p.id,
+        pregnancy,
+    )?;
+    let results = every(
+        &results::list_for_patient(conn, patient_id)?,
+        "results",
+        |(r, _)| &r.id,
+        |(r, v)| lab_result(r, v),
+    )?;
+    let reviews = every(
+        &reviews::list_active(conn, patient_id)?,
+        "reviews",
+        |r| &r.id,
+        review,
+    )?;
     Ok(PatientRecord {
         patient_id: PatientId(patient_id.parse().unwrap_or_default()),
         pregnancies,
@@ -56,17 +63,19 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
     let revisions = history::pregnancy_revisions(conn, patient_id)?;
     let mut events = Vec::new();
     for row in history::all_pregnancies(conn, patient_id)? {
-        let Ok(id) = row.id.parse().map(PregnancyId) else {
-            continue;
-        };
+        let id = row
+            .id
+            .parse()
+            .map(PregnancyId)
+            .map_err(|_| unreadable("pregnancies", &row.id))?;
         let mut own: Vec<PregnancyEvent> = revisions
             .iter()
             .filter(|r| r.pregnancy_id == row.id)
-            .map(|r| PregnancyEvent {
-                id,
-                at: r.recorded_at,
-                state: (!r.deleted)
-                    .then(|| {
+            .map(|r| {
+                let state = if r.deleted {
+                    None
+                } else {
+                    Some(
                         pregnancy(&PregnancyRow {
                             outcome: r.outcome.clone(),
                             ended_on: r.ended_on,
@@ -80,15 +89,21 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
                             partner_mrn: r.partner_mrn.clone(),
                             ..row.clone()
                         })
-                    })
-                    .flatten(),
+                        .ok_or_else(|| unreadable("pregnancy_revisions", &r.pregnancy_id))?,
+                    )
+                };
+                Ok(PregnancyEvent {
+                    id,
+                    at: r.recorded_at,
+                    state,
+                })
             })
-            .collect();
+            .collect::<QueryResult<_>>()?;
         if own.is_empty() {
             own.push(PregnancyEvent {
                 id,
                 at: row.created_at,
-                state: pregnancy(&row),
+                state: Some(pregnancy(&row).ok_or_else(|| unreadable("pregnancies", &row.id))?),
             });
             if let Some(deleted_at) = row.deleted_at {
                 own.push(PregnancyEvent {
@@ -102,35 +117,58 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
     }
     let results = history::all_results(conn, patient_id)?
         .iter()
-        .filter_map(|(r, versions)| {
+        .map(|(r, versions)| {
             let parsed: Vec<_> = versions
                 .iter()
-                .filter_map(|v| Some((result_version(v)?, v.recorded_at)))
-                .collect();
-            let mut result = lab_result(r, &[])?;
+                .map(|v| {
+                    result_version(v)
+                        .map(|parsed| (parsed, v.recorded_at))
+                        .ok_or_else(|| unreadable("result_versions", &v.result_id))
+                })
+                .collect::<QueryResult<_>>()?;
+            let mut result = lab_result(r, &[]).ok_or_else(|| unreadable("results", &r.id))?;
             result.versions = parsed.iter().map(|(v, _)| v.clone()).collect();
-            Some(ResultHistory {
+            Ok(ResultHistory {
                 result,
                 recorded_at: parsed.iter().map(|(_, at)| *at).collect(),
                 deleted_at: r.deleted_at,
             })
         })
-        .collect();
+        .collect::<QueryResult<_>>()?;
     let reviews = history::all_reviews(conn, patient_id)?
         .iter()
-        .filter_map(|row| {
-            Some(ReviewHistory {
-                review: review(row)?,
+        .map(|row| {
+            Ok(ReviewHistory {
+                review: review(row).ok_or_else(|| unreadable("reviews", &row.id))?,
                 withdrawn_at: row.withdrawn_at,
             })
         })
-        .collect();
+        .collect::<QueryResult<_>>()?;
     Ok(History {
         patient_id: PatientId(patient_id.parse().unwrap_or_default()),
         pregnancies: events,
         results,
         reviews,
     })
+}
+
+/// Every row parsed, or the error naming the first that does not parse.
+fn every<R, T>(
+    rows: &[R],
+    table: &'static str,
+    id: impl Fn(&R) -> &String,
+    parse: impl Fn(&R) -> Option<T>,
+) -> QueryResult<Vec<T>> {
+    rows.iter()
+        .map(|row| parse(row).ok_or_else(|| unreadable(table, id(row))))
+        .collect()
+}
+
+/// Logs and counts a stored row that does not parse, as the error that fails the request.
+pub fn unreadable(table: &'static str, id: &str) -> diesel::result::Error {
+    crate::metrics::count_unreadable_row(table);
+    tracing::error!(table, row_id = id, "a stored row does not parse");
+    diesel::result::Error::DeserializationError(format!("{table} row {id} does not parse").into())
 }
 
 pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
@@ -180,7 +218,10 @@ pub fn lab_result(row: &ResultRow, versions: &[ResultVersionRow]) -> Option<LabR
             .as_deref()
             .and_then(|p| p.parse().ok())
             .map(PregnancyId),
-        versions: versions.iter().filter_map(result_version).collect(),
+        versions: versions
+            .iter()
+            .map(result_version)
+            .collect::<Option<Vec<_>>>()?,
     })
 }
 

@@ -31,5 +31,6 @@ mod readme;
 mod results;
 mod rules_v2;
 mod settings;
+mod unreadable;
 mod worklist;
 mod write_concurrency;

@@ -11,8 +11,9 @@ use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
-use super::log::{idempotency_key, Claim, MessageKey, Received, Reply};
-use super::session::{detail, ItemOutcome, Locator, Session, Tally};
+use super::feed::{handle, Processed};
+use super::log::{idempotency_key, MessageKey, Reply};
+use super::session::{detail, ItemOutcome, Locator, Session};
 use super::{media_type, require_lab};
 use crate::api::error::ApiError;
 use crate::api::extract::{read_body, BodyLimits, RequestId};
@@ -111,8 +112,6 @@ async fn admit(
     Ok((caller, key, bytes))
 }
 
-type Processed = (Reply, &'static str, serde_json::Value);
-
 /// Runs one FHIR request in its transaction: claim, process, log.
 async fn run(
     state: &AppState,
@@ -124,37 +123,37 @@ async fn run(
     process: fn(&mut AnyConnection, &mut Session, &[u8]) -> Result<Processed, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
-        let mut received = Received::new("fhir", caller, &content_type, &bytes);
-        match received.claim(conn, key.clone())? {
-            Claim::Replay(reply) => return Ok(((reply, true, Tally::default()), Vec::new())),
-            Claim::KeyReused => {
-                let reply = Reply::json(
-                    422,
-                    FHIR_JSON,
-                    &OperationOutcome {
-                        resource_type: "OperationOutcome".to_owned(),
-                        issue: vec![OutcomeIssue {
-                            severity: "error".to_owned(),
-                            code: "conflict".to_owned(),
-                            diagnostics: Some(ApiError::IdempotencyKeyReused.to_string()),
-                            expression: Vec::new(),
-                        }],
-                    },
-                );
-                let why = json!({"problems": ["Idempotency-Key reused with another body"]});
-                received.finish(conn, "rejected", &why, &reply)?;
-                return Ok(((reply, false, Tally::default()), Vec::new()));
-            }
-            Claim::Fresh => {}
-        }
-        let mut session = Session::open(conn, caller)?;
-        let (reply, outcome, detail) = process(conn, &mut session, &bytes)?;
-        received.finish(conn, outcome, &detail, &reply)?;
-        Ok(((reply, false, session.tally), session.accesses))
+        handle(
+            conn,
+            caller,
+            "fhir",
+            &content_type,
+            &bytes,
+            key.clone(),
+            key_reused,
+            |conn, session, _| process(conn, session, &bytes),
+        )
     })
     .await?;
     tally.publish("fhir");
     Ok(reply.to_http(replayed))
+}
+
+/// The answer to an `Idempotency-Key` reused with another body.
+fn key_reused() -> Reply {
+    Reply::json(
+        422,
+        FHIR_JSON,
+        &OperationOutcome {
+            resource_type: "OperationOutcome".to_owned(),
+            issue: vec![OutcomeIssue {
+                severity: "error".to_owned(),
+                code: "conflict".to_owned(),
+                diagnostics: Some(ApiError::IdempotencyKeyReused.to_string()),
+                expression: Vec::new(),
+            }],
+        },
+    )
 }
 
 fn locator(base: &str) -> Locator {

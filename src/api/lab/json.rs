@@ -8,7 +8,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::log::{idempotency_key, Claim, Received, Reply};
+use super::feed::handle;
+use super::log::{idempotency_key, Received, Reply};
 use super::session::{detail, ItemOutcome, Locator, Session, Tally};
 use super::{media_type, require_lab};
 use crate::api::error::{ApiError, FieldError};
@@ -96,21 +97,16 @@ pub async fn post_lab_results(
     let bytes = read_body(&req, &mut payload, limits.json).await?;
     let content_type = media_type(&req);
     let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
-        let mut received = Received::new("json", caller, &content_type, &bytes);
-        match received.claim(conn, key.clone())? {
-            Claim::Replay(reply) => return Ok(((reply, true, Tally::default()), Vec::new())),
-            Claim::KeyReused => {
-                let reply = Reply::problem(&ApiError::IdempotencyKeyReused);
-                let why = json!({"problems": ["Idempotency-Key reused with another body"]});
-                received.finish(conn, "rejected", &why, &reply)?;
-                return Ok(((reply, false, Tally::default()), Vec::new()));
-            }
-            Claim::Fresh => {}
-        }
-        let mut session = Session::open(conn, caller)?;
-        let (reply, outcome, detail) = process(conn, &mut session, &received, &bytes)?;
-        received.finish(conn, outcome, &detail, &reply)?;
-        Ok(((reply, false, session.tally), session.accesses))
+        handle(
+            conn,
+            caller,
+            "json",
+            &content_type,
+            &bytes,
+            key.clone(),
+            || Reply::problem(&ApiError::IdempotencyKeyReused),
+            |conn, session, received| process(conn, session, received, &bytes),
+        )
     })
     .await?;
     tally.publish("json");

@@ -11,6 +11,7 @@
 //! May import `ingest`, `storage`, the API's extractors and unit of work; nothing imports it but
 //! the route list.
 
+mod feed;
 mod fhir;
 mod hl7;
 mod json;

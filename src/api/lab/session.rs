@@ -128,10 +128,14 @@ impl Session {
             Err(diesel::result::Error::NotFound) => None,
             Err(e) => return Err(e.into()),
         };
-        let codes = code_maps::list(conn, &clinic_id)?
-            .into_iter()
-            .filter_map(|m| Some(((m.system, m.code), TestCode::parse(&m.test)?)))
-            .collect();
+        let mut codes = HashMap::new();
+        for m in code_maps::list(conn, &clinic_id)? {
+            // A map to a test this release does not know must not quietly leave results unmapped.
+            let test = TestCode::parse(&m.test).ok_or_else(|| {
+                crate::workup::record::unreadable("code_maps", &format!("{}|{}", m.system, m.code))
+            })?;
+            codes.insert((m.system, m.code), test);
+        }
         Ok(Self {
             clinic_id,
             mrn_system,
@@ -309,12 +313,11 @@ impl Session {
             partner_mrn: r.facts.partner_mrn.clone(),
         };
         let stored = lab::store_by_accession(conn, &new, version)?;
-        self.accesses.push(Access::new(
-            "ingest",
-            "result",
-            &patient.id,
-            stored.result_id(),
-        ));
+        let access = Access::new("ingest", "result", &patient.id, stored.result_id());
+        self.accesses.push(match stored {
+            Stored::Unchanged { .. } => access.unchanged(),
+            _ => access,
+        });
         let outcome = ItemOutcome::Stored {
             patient_id: patient.id.clone(),
             stored,

@@ -113,7 +113,13 @@ pub async fn create_patient(
     };
     let lock = Vec::<String>::new();
     idempotent(
-        &state, caller, request_id, key, &request, lock, write, respond,
+        &state,
+        caller,
+        request_id,
+        key.for_request(&request),
+        lock,
+        write,
+        respond,
     )
     .await
 }

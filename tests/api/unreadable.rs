@@ -1,0 +1,36 @@
+//! A stored row the release cannot read is an error counted in `/metrics`, never silently left out
+//! of the record a checklist is drawn from.
+
+use diesel::connection::SimpleConnection;
+use rpl_workup::storage::{self, Backend};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn a_pregnancy_row_that_does_not_parse_fails_the_checklist_and_is_counted() {
+    let app = spawn_app().await;
+    let p = app
+        .create_patient(&json!({"mrn": "U-1", "pregnancies": [
+            {"outcome": "miscarriage", "ended_on": "2025-03-01", "gestational_age_weeks": 8}]}))
+        .await;
+    let pool = storage::build_pool(Backend::from_url(&app.db.url).unwrap(), 1);
+    let mut conn = pool.get().expect("database");
+    conn.batch_execute("UPDATE pregnancies SET outcome = 'written_by_a_newer_release'")
+        .expect("update");
+    let res = app
+        .get(
+            &format!("/v1/patients/{p}/checklist?profile=rcog-2023"),
+            &app.clinician(),
+        )
+        .await;
+    assert_problem(&res, 500, "internal_error");
+    let metrics = app
+        .send("GET", "/metrics", None, None, None, &[])
+        .await
+        .text();
+    assert!(
+        metrics.contains("rpl_unreadable_rows_total{table=\"pregnancies\"}"),
+        "{metrics}"
+    );
+}
