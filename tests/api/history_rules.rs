@@ -253,22 +253,24 @@ async fn implausible_gestational_ages_are_refused_naming_field_and_rule() {
 #[actix_web::test]
 async fn a_patient_has_at_most_one_ongoing_pregnancy() {
     let app = spawn_app().await;
+    // An ongoing pregnancy carries its due date (clinical-rules.md §6.3).
+    let edd = (chrono::Utc::now().date_naive() + chrono::Duration::days(120)).to_string();
     let res = app
         .post(
             "/v1/patients",
             &app.clinician(),
-            &json!({"mrn": "ONG-1", "pregnancies": [{"outcome": "ongoing"}, {"outcome": "ongoing"}]}),
+            &json!({"mrn": "ONG-1", "pregnancies": [{"outcome": "ongoing", "edd": edd}, {"outcome": "ongoing", "edd": edd}]}),
         )
         .await;
     let problem = assert_problem(&res, 422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "pregnancies[1].outcome");
 
     let patient = app
-        .create_patient(&json!({"mrn": "ONG-2", "pregnancies": [{"outcome": "ongoing"}]}))
+        .create_patient(&json!({"mrn": "ONG-2", "pregnancies": [{"outcome": "ongoing", "edd": edd}]}))
         .await;
     let path = format!("/v1/patients/{patient}/pregnancies");
     let res = app
-        .post(&path, &app.clinician(), &json!({"outcome": "ongoing"}))
+        .post(&path, &app.clinician(), &json!({"outcome": "ongoing", "edd": edd}))
         .await;
     let problem = assert_problem(&res, 422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "outcome");
