@@ -23,6 +23,10 @@ pub struct Checklist {
     pub summary: Summary,
     /// The profile's items in its order; items the profile omits are left out.
     pub items: Vec<ChecklistItem>,
+    /// The last day items stay `deferred` for the pregnancy in progress (its EDD plus the grace
+    /// days, clinical-rules.md §6.3); absent when nothing is deferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_until: Option<NaiveDate>,
 }
 
 /// Which profile the checklist was evaluated under.
@@ -238,6 +242,8 @@ impl Checklist {
             .iter()
             .filter(|i| !i.overdue)
             .filter_map(|i| i.due_on)
+            // The day after a pregnancy's deferral ends, its deferred items fall due (§6.3).
+            .chain(self.deferred_until)
             .filter_map(|d| d.checked_add_days(Days::new(1)))
             .filter(|d| *d > self.evaluated_on)
             .min()

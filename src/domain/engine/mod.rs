@@ -19,7 +19,7 @@ mod tests;
 
 use chrono::NaiveDate;
 
-use crate::domain::checklist::{Checklist, Eligibility, Summary};
+use crate::domain::checklist::{Checklist, Eligibility, ItemStatus, Summary};
 use crate::domain::ids::PatientId;
 use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{Profile, Stance};
@@ -115,7 +115,12 @@ pub fn evaluate(input: &WorkupInput, profile: &Profile, today: NaiveDate) -> Che
         .filter(|s| s.stance != Stance::Omitted)
         .map(|spec| item::evaluate(&ctx, spec))
         .collect();
+    let deferred_until = ongoing
+        .and_then(|p| p.edd)
+        .map(|edd| edd + grace)
+        .filter(|_| items.iter().any(|i| i.status == ItemStatus::Deferred));
     Checklist {
+        deferred_until,
         patient_id: input.patient_id,
         profile: profile.reference(),
         evaluated_on: today,

@@ -226,3 +226,13 @@ fn cn_2022_says_which_loss_was_with_another_partner() {
         c.eligibility.explanation
     );
 }
+
+#[test]
+fn the_deferral_ends_on_its_own_the_day_after_the_edd_plus_14_days() {
+    let c = pregnant().evaluate(builtin("eshre-2022").unwrap(), "2026-11-23");
+    assert_eq!(c.deferred_until, Some(d("2027-04-15")));
+    assert_eq!(c.next_change_on(), Some(d("2027-04-16")));
+    let after = pregnant().evaluate(builtin("eshre-2022").unwrap(), "2027-04-16");
+    assert_eq!(after.item(UterineAnatomy).unwrap().status, Outstanding);
+    assert_eq!(after.deferred_until, None);
+}
