@@ -53,6 +53,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 app.addr, app.addr
             );
         }
+        if let Some(mllp) = app.mllp {
+            actix_web::rt::spawn(mllp.run());
+        }
         app.server.await.map_err(|e| e.to_string())
     })
 }

@@ -166,6 +166,9 @@ pub struct Application {
     /// Development mode only: one token per role, minted with the generated secret.
     pub dev_tokens: Vec<(Role, String)>,
     pub authenticator: Arc<Authenticator>,
+    /// The MLLP listener, bound when `RPL_MLLP_LISTEN` is set; run it with
+    /// [`MllpServer::run`](crate::mllp::MllpServer::run) on the same runtime as `server`.
+    pub mllp: Option<crate::mllp::MllpServer>,
 }
 
 fn is_loopback(listen: &str) -> bool {
@@ -280,6 +283,8 @@ impl Application {
             json: args.body_limit,
             bulk: args.bulk_body_limit,
         };
+        let mllp = crate::mllp::MllpServer::bind(&args.mllp, state.clone(), limits.bulk)
+            .map_err(StartupError::Config)?;
         let doc = openapi_document();
         let known = web::Data::new(KnownRoutes::from_openapi(&doc));
         let auth_data = web::Data::new(auth.clone());
@@ -335,6 +340,7 @@ impl Application {
             server: server.run(),
             dev_tokens,
             authenticator: auth,
+            mllp,
         })
     }
 }

@@ -14,6 +14,7 @@ mod lab_hl7;
 mod lab_json;
 mod lab_support;
 mod lab_to_checklist;
+mod mllp;
 mod operations;
 mod patients;
 mod results;
