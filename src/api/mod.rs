@@ -68,5 +68,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(audit_fhir::get_audit_event)
         .service(cds::cds_discovery)
         .service(cds::cds_patient_view)
-        .service(cds::cds_feedback);
+        .service(cds::cds_order_select)
+        .service(cds::cds_feedback)
+        .service(cds::cds_order_select_feedback);
 }
