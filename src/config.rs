@@ -104,6 +104,9 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
+    /// Base of the FHIR canonical URLs (`PlanDefinition.url`); default `RPL_PUBLIC_URL` + `/fhir/r4`.
+    #[arg(long, env = "RPL_FHIR_BASE")]
+    pub fhir_base: Option<String>,
     #[command(flatten)]
     pub mllp: MllpArgs,
 }

@@ -295,6 +295,12 @@ impl Application {
             None => crate::api::cds::clients::CdsClients::default(),
         });
         let public_url = web::Data::new(crate::api::cds::token::PublicUrl(args.public_url.clone()));
+        let fhir_base = web::Data::new(crate::api::fhir::FhirBase(args.fhir_base.clone().or_else(
+            || {
+                let public = args.public_url.as_deref()?;
+                Some(format!("{}/fhir/r4", public.trim_end_matches('/')))
+            },
+        )));
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -305,6 +311,7 @@ impl Application {
                 .app_data(auth_data.clone())
                 .app_data(cds_clients.clone())
                 .app_data(public_url.clone())
+                .app_data(fhir_base.clone())
                 .app_data(web::Data::new(limits))
                 .app_data(known.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {

@@ -12,6 +12,7 @@ pub mod code_maps;
 pub mod error;
 pub mod extract;
 pub mod fallback;
+pub mod fhir;
 pub mod health;
 pub mod lab;
 pub mod pagination;
@@ -66,6 +67,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(lab::post_hl7_message)
         .service(worklist::get_worklist)
         .service(audit_fhir::get_audit_event)
+        .service(fhir::list_plan_definitions)
+        .service(fhir::read_plan_definition)
+        .service(fhir::apply_plan_definition)
+        .service(fhir::patient_workup)
         .service(cds::cds_discovery)
         .service(cds::cds_patient_view)
         .service(cds::cds_order_select)

@@ -92,6 +92,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         bulk_body_limit: 10 * 1024 * 1024,
         pool_size: 8,
         workers: Some(2),
+        fhir_base: None,
         mllp: Default::default(),
     }
 }

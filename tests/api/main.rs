@@ -6,6 +6,7 @@ mod auth_matrix;
 mod auth_modes;
 mod cds;
 mod checklist;
+mod fhir_workup;
 mod helpers;
 mod http_contract;
 mod lab_concurrency;

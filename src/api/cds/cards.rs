@@ -148,7 +148,7 @@ pub fn clip(s: &str) -> String {
 
 /// The tests still to order for an item: its missing components, or for an overdue repeat (nothing
 /// missing) its required components again. Alternatives (`hba1c|fasting_glucose`) offer the first.
-fn to_order(item: &ChecklistItem, profile: &Profile) -> Vec<(TestCode, bool)> {
+pub fn to_order(item: &ChecklistItem, profile: &Profile) -> Vec<(TestCode, bool)> {
     let mut tests: Vec<(TestCode, bool)> = item
         .missing
         .iter()
