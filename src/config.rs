@@ -104,6 +104,47 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
+    /// Base of the FHIR canonical URLs (`PlanDefinition.url`); default `RPL_PUBLIC_URL` + `/fhir/r4`.
+    #[arg(long, env = "RPL_FHIR_BASE")]
+    pub fhir_base: Option<String>,
+    #[command(flatten)]
+    pub mllp: MllpArgs,
+}
+
+/// The HL7 v2 MLLP listener (off unless `RPL_MLLP_LISTEN` is set).
+#[derive(Debug, Clone, Args)]
+pub struct MllpArgs {
+    /// Address of the MLLP listener, e.g. `0.0.0.0:2575` (off when unset).
+    #[arg(long, env = "RPL_MLLP_LISTEN")]
+    pub mllp_listen: Option<String>,
+    /// JSON list of MLLP senders: `[{"sending_facility", "org", "source", "cert_sha256"}]`.
+    #[arg(long, env = "RPL_MLLP_CLIENTS_FILE")]
+    pub mllp_clients_file: Option<PathBuf>,
+    /// PEM server certificate chain for MLLP over TLS (required unless listening on loopback).
+    #[arg(long, env = "RPL_MLLP_TLS_CERT_FILE")]
+    pub mllp_tls_cert_file: Option<PathBuf>,
+    /// PEM private key of that certificate.
+    #[arg(long, env = "RPL_MLLP_TLS_KEY_FILE")]
+    pub mllp_tls_key_file: Option<PathBuf>,
+    /// PEM CA certificates client certificates must chain to (else they are only pinned by SHA-256).
+    #[arg(long, env = "RPL_MLLP_TLS_CLIENT_CA_FILE")]
+    pub mllp_tls_client_ca_file: Option<PathBuf>,
+    /// Seconds a connection may stay silent before it is closed.
+    #[arg(long, env = "RPL_MLLP_IDLE_TIMEOUT_SECS", default_value_t = 300)]
+    pub mllp_idle_timeout_secs: u64,
+}
+
+impl Default for MllpArgs {
+    fn default() -> Self {
+        Self {
+            mllp_listen: None,
+            mllp_clients_file: None,
+            mllp_tls_cert_file: None,
+            mllp_tls_key_file: None,
+            mllp_tls_client_ca_file: None,
+            mllp_idle_timeout_secs: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod ingest;
 pub mod metrics;
+pub mod mllp;
 pub mod seed;
 pub mod startup;
 pub mod storage;

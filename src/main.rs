@@ -66,6 +66,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 );
             }
         }
+        if let Some(mllp) = app.mllp {
+            actix_web::rt::spawn(mllp.run());
+        }
         app.server.await.map_err(|e| e.to_string())
     })
 }

@@ -218,6 +218,9 @@ pub struct Application {
     /// Development mode only: one token per role, minted with the generated secret.
     pub dev_tokens: Vec<(Role, String)>,
     pub authenticator: Arc<Authenticator>,
+    /// The MLLP listener, bound when `RPL_MLLP_LISTEN` is set; run it with
+    /// [`MllpServer::run`](crate::mllp::MllpServer::run) on the same runtime as `server`.
+    pub mllp: Option<crate::mllp::MllpServer>,
 }
 
 fn is_loopback(listen: &str) -> bool {
@@ -332,6 +335,8 @@ impl Application {
             json: args.body_limit,
             bulk: args.bulk_body_limit,
         };
+        let mllp = crate::mllp::MllpServer::bind(&args.mllp, state.clone(), limits.bulk)
+            .map_err(StartupError::Config)?;
         let doc = openapi_document();
         let known = web::Data::new(KnownRoutes::from_openapi(&doc));
         let auth_data = web::Data::new(auth.clone());
@@ -346,6 +351,12 @@ impl Application {
             development && is_loopback(&listen),
             args.cds_clients_file.is_some(),
         ));
+        let fhir_base = web::Data::new(crate::api::fhir::FhirBase(args.fhir_base.clone().or_else(
+            || {
+                let public = args.public_url.as_deref()?;
+                Some(format!("{}/fhir/r4", public.trim_end_matches('/')))
+            },
+        )));
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -356,6 +367,7 @@ impl Application {
                 .app_data(auth_data.clone())
                 .app_data(cds_clients.clone())
                 .app_data(public_url.clone())
+                .app_data(fhir_base.clone())
                 .app_data(web::Data::new(limits))
                 .app_data(known.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -393,6 +405,7 @@ impl Application {
             server: server.run(),
             dev_tokens,
             authenticator: auth,
+            mllp,
         })
     }
 }

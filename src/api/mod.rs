@@ -14,6 +14,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod fallback;
+pub mod fhir;
 pub mod fhir_schema;
 pub mod health;
 pub mod idempotent;
@@ -71,7 +72,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(lab::post_hl7_message)
         .service(worklist::get_worklist)
         .service(audit_fhir::get_audit_event)
+        .service(fhir::list_plan_definitions)
+        .service(fhir::read_plan_definition)
+        .service(fhir::apply_plan_definition)
+        .service(fhir::patient_workup)
         .service(cds::cds_discovery)
         .service(cds::cds_patient_view)
-        .service(cds::cds_feedback);
+        .service(cds::cds_order_select)
+        .service(cds::cds_feedback)
+        .service(cds::cds_order_select_feedback);
 }

@@ -581,3 +581,166 @@ async fn a_cds_token_living_longer_than_five_minutes_is_refused() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+const ORDER_SELECT: &str = "/cds-services/rpl-workup-order-select";
+const RPL_TEST_SYSTEM: &str = "https://rpl-workup.example.org/fhir/CodeSystem/test";
+
+fn order_select(patient_id: &str, orders: &[(&str, &str, &str)]) -> Value {
+    let entries: Vec<Value> = orders
+        .iter()
+        .map(|(id, system, code)| {
+            json!({"resource": {"resourceType": "ServiceRequest", "id": id, "status": "draft",
+                "intent": "proposal", "subject": {"reference": format!("Patient/{patient_id}")},
+                "code": {"coding": [{"system": system, "code": code}]}}})
+        })
+        .collect();
+    json!({
+        "hook": "order-select",
+        "hookInstance": uuid::Uuid::new_v4().to_string(),
+        "context": {"userId": "Practitioner/77", "patientId": patient_id,
+            "selections": orders.iter().map(|(id, _, _)| format!("ServiceRequest/{id}")).collect::<Vec<_>>(),
+            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": entries}},
+    })
+}
+
+#[actix_web::test]
+async fn order_select_warns_on_nk_cells_quoting_eshre_and_stays_silent_on_a_recommended_test() {
+    let cds = spawn_cds().await;
+    let id = charted_patient(&cds.app, "CDS-OS", Some("ehr-os")).await;
+    let discovery = cds
+        .app
+        .send("GET", "/cds-services", None, None, None, &[])
+        .await
+        .json();
+    assert!(discovery["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["hook"] == "order-select" && s["id"] == "rpl-workup-order-select"));
+
+    let token = cds.token(Algorithm::RS384, RSA_ISS, ORDER_SELECT);
+    let body = order_select("ehr-os", &[("nk", RPL_TEST_SYSTEM, "nk_cells")]);
+    let res = cds.call(ORDER_SELECT, Some(&token), &body).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let cards = res.json();
+    assert_no_null_or_empty(&cards, "$");
+    let all = cards["cards"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{cards}");
+    let warning = &all[0];
+    assert_eq!(warning["indicator"], "warning");
+    assert_eq!(warning["source"]["label"], "ESHRE 2022");
+    let detail = warning["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("natural killer cell testing are not recommended"),
+        "{detail}"
+    );
+    assert!(detail.contains("strong"), "{detail}");
+    assert!(!warning["overrideReasons"].as_array().unwrap().is_empty());
+
+    // TSH (LOINC) is recommended and outstanding: no card. Progesterone (LOINC) is advised against.
+    let token = cds.token(Algorithm::RS384, RSA_ISS, ORDER_SELECT);
+    let body = order_select("ehr-os", &[("tsh", "http://loinc.org", "3016-3")]);
+    let res = cds.call(ORDER_SELECT, Some(&token), &body).await;
+    assert_eq!(res.json()["cards"], json!([]), "no noise");
+    let token = cds.token(Algorithm::RS384, RSA_ISS, ORDER_SELECT);
+    let body = order_select("ehr-os", &[("p4", "http://loinc.org", "2839-9")]);
+    let luteal = cds.call(ORDER_SELECT, Some(&token), &body).await.json();
+    assert_eq!(
+        luteal["cards"][0]["source"]["topic"]["code"],
+        "luteal_progesterone"
+    );
+
+    // Overrides, with and without a reason, land in the audit.
+    let path = format!("{ORDER_SELECT}/feedback");
+    let feedback = json!({"feedback": [
+        {"card": warning["uuid"], "outcome": "overridden",
+         "overrideReason": {"reason": warning["overrideReasons"][0]}},
+        {"card": luteal["cards"][0]["uuid"], "outcome": "overridden"}
+    ]});
+    let token = cds.token(Algorithm::RS384, RSA_ISS, &path);
+    let res = cds.call(&path, Some(&token), &feedback).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let audit = cds
+        .app
+        .get(
+            &format!("/v1/audit?patient_id={id}&action=override"),
+            &cds.app.admin(),
+        )
+        .await
+        .json();
+    let mut ids: Vec<String> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resource_id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort_by_key(|i| i.ends_with("none"));
+    assert_eq!(
+        ids,
+        [
+            format!("{};reason=research", warning["uuid"].as_str().unwrap()),
+            format!(
+                "{};reason=none",
+                luteal["cards"][0]["uuid"].as_str().unwrap()
+            ),
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn an_es256_ehr_token_is_accepted_and_cards_link_to_the_patient_page_under_the_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap(); // ECDSA P-256
+    std::fs::write(dir.path().join("ec256.pem"), key.public_key_pem()).unwrap();
+    let iss = "https://ehr-es256.example";
+    std::fs::write(
+        dir.path().join("clients.json"),
+        json!([{"iss": iss, "org": CLINIC_A, "public_key_file": "ec256.pem"}]).to_string(),
+    )
+    .unwrap();
+    let file = dir.path().join("clients.json");
+    let public = "https://rpl.clinic-a.example";
+    let app = spawn_app_with(|args| {
+        args.cds_clients_file = Some(file);
+        args.public_url = Some(public.to_owned());
+    })
+    .await;
+    let id = charted_patient(&app, "CDS-ES", Some("ehr-es")).await;
+    let signing = EncodingKey::from_ec_pem(key.serialize_pem().as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::ES256),
+        &claims(iss, &format!("{public}{SERVICE}")),
+        &signing,
+    )
+    .unwrap();
+    let res = app
+        .send(
+            "POST",
+            SERVICE,
+            Some(&token),
+            Some("application/json"),
+            Some(serde_json::to_vec(&hook(Some("ehr-es"), None)).unwrap()),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let cards = res.json();
+    let all = cards["cards"].as_array().unwrap();
+    assert!(!all.is_empty());
+    for card in all {
+        assert_eq!(
+            card["links"][0]["url"],
+            format!("{public}/app/patients/{id}")
+        );
+        assert_eq!(card["links"][0]["type"], "absolute");
+    }
+    let action = &all[0]["suggestions"][0]["actions"][0];
+    assert_eq!(action["type"], "create");
+    assert_eq!(action["resource"]["resourceType"], "ServiceRequest");
+    assert_eq!(action["resource"]["intent"], "proposal");
+    assert_eq!(action["resource"]["status"], "draft");
+    assert_eq!(
+        action["resource"]["code"]["coding"][0]["system"],
+        "http://loinc.org"
+    );
+}

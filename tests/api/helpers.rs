@@ -92,6 +92,8 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         bulk_body_limit: 10 * 1024 * 1024,
         pool_size: 8,
         workers: Some(2),
+        fhir_base: None,
+        mllp: Default::default(),
     }
 }
 
@@ -101,6 +103,8 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     pub client: awc::Client,
     auth: Authenticator,
+    /// The MLLP listener's address, when the test configured one.
+    pub mllp_addr: Option<std::net::SocketAddr>,
 }
 
 /// A response, read whole.
@@ -148,6 +152,10 @@ pub async fn spawn_on(db: Arc<TestDb>, tweak: impl FnOnce(&mut ServeArgs)) -> Te
     tweak(&mut args);
     let app = Application::build(&args).expect("app builds");
     let base = format!("http://{}", app.addr);
+    let mllp_addr = app.mllp.as_ref().map(|m| m.local_addr());
+    if let Some(mllp) = app.mllp {
+        actix_web::rt::spawn(mllp.run());
+    }
     actix_web::rt::spawn(app.server);
     let auth = Authenticator::new(
         KeyConfig::Secret(SECRET.as_bytes().to_vec()),
@@ -163,6 +171,7 @@ pub async fn spawn_on(db: Arc<TestDb>, tweak: impl FnOnce(&mut ServeArgs)) -> Te
         db,
         client,
         auth,
+        mllp_addr,
     }
 }
 

@@ -53,6 +53,16 @@ pub struct Suggestion {
     pub actions: Vec<Action>,
 }
 
+/// A link to an app page (CDS Hooks `Link`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+    /// `absolute`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
 /// A CDS Hooks card.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -71,6 +81,24 @@ pub struct Card {
     pub selection_behavior: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub override_reasons: Vec<Coding>,
+    /// The patient's page in this service, when `RPL_PUBLIC_URL` is set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// Adds a link to the patient's page (`{public_url}/app/patients/{id}`) to every card.
+pub fn link_patient_page(cards: &mut [Card], public_url: &str, patient_id: &str) {
+    let url = format!(
+        "{}/app/patients/{patient_id}",
+        public_url.trim_end_matches('/')
+    );
+    for card in cards {
+        card.links.push(Link {
+            label: "Open the RPL workup".to_owned(),
+            url: url.clone(),
+            kind: "absolute".to_owned(),
+        });
+    }
 }
 
 /// What a card or suggestion uuid means, kept to record feedback.
@@ -120,7 +148,7 @@ pub fn clip(s: &str) -> String {
 
 /// The tests still to order for an item: its missing components, or for an overdue repeat (nothing
 /// missing) its required components again. Alternatives (`hba1c|fasting_glucose`) offer the first.
-fn to_order(item: &ChecklistItem, profile: &Profile) -> Vec<(TestCode, bool)> {
+pub fn to_order(item: &ChecklistItem, profile: &Profile) -> Vec<(TestCode, bool)> {
     let mut tests: Vec<(TestCode, bool)> = item
         .missing
         .iter()
@@ -315,6 +343,7 @@ pub fn cards(
         selection_behavior: (!suggestions.is_empty()).then(|| "any".to_owned()),
         suggestions,
         override_reasons: Vec::new(),
+        links: Vec::new(),
     });
 
     // One card per abnormal or overdue item.
@@ -361,6 +390,7 @@ pub fn cards(
             selection_behavior: (!suggestions.is_empty()).then(|| "any".to_owned()),
             suggestions,
             override_reasons: override_reasons(),
+            links: Vec::new(),
         });
     }
     (cards, issued)

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::cards::{OVERRIDE_REASONS, OVERRIDE_SYSTEM};
+use super::order_select::{ORDER_OVERRIDE_REASONS, ORDER_OVERRIDE_SYSTEM};
 use super::token;
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
@@ -57,6 +58,60 @@ pub struct FeedbackRequest {
     pub feedback: Vec<CardFeedback>,
 }
 
+/// The issued kind of an order-select warning card.
+const ORDER_WARNING: &str = "order_warning";
+
+/// Feedback on an order-select warning: audited, reason and all (an override without a reason
+/// too), as `override` of `cds_order_warning` `{card};reason={code|none}`, or `accept` when the
+/// clinician took the advice and dropped the order. It changes no item: the item is already
+/// "not recommended".
+fn order_warning_feedback(
+    n: usize,
+    fb: &CardFeedback,
+    patient_id: &str,
+    card_id: &str,
+) -> Result<Access, ApiError> {
+    match fb.outcome.as_str() {
+        "accepted" => Ok(Access::new(
+            "accept",
+            "cds_order_warning",
+            patient_id,
+            card_id,
+        )),
+        "overridden" => {
+            let reason = fb.override_reason.as_ref().and_then(|o| o.reason.as_ref());
+            let code = match reason {
+                None => "none",
+                Some(r) => ORDER_OVERRIDE_REASONS
+                    .iter()
+                    .find(|(code, _)| *code == r.code)
+                    .filter(|_| {
+                        r.system
+                            .as_deref()
+                            .is_none_or(|s| s == ORDER_OVERRIDE_SYSTEM)
+                    })
+                    .map(|(code, _)| *code)
+                    .ok_or_else(|| {
+                        ApiError::field(
+                            format!("feedback[{n}].overrideReason.reason"),
+                            "not one of the card's overrideReasons",
+                        )
+                    })?,
+            };
+            Ok(Access::new(
+                "override",
+                "cds_order_warning",
+                patient_id,
+                format!("{card_id};reason={code}"),
+            ))
+        }
+        other => Err(ApiError::field(
+            format!("feedback[{n}].outcome"),
+            format!("'{other}' is neither accepted nor overridden"),
+        )),
+    }
+}
+
 /// Record what the clinician did with the cards, as reviews of their items.
 #[utoipa::path(
     tag = "cds-hooks",
@@ -76,6 +131,38 @@ pub async fn cds_feedback(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    record_feedback(req, state, request_id, payload).await
+}
+
+/// Record what the clinician did with `order-select` warnings: audited (`override` of
+/// `cds_order_warning` `{card};reason={code|none}`, or `accept`), an override without a reason too.
+#[utoipa::path(
+    tag = "cds-hooks",
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Recorded"),
+        (status = 401, description = "No valid EHR token", body = crate::api::error::Problem),
+        (status = 404, description = "A card this clinic was not issued", body = crate::api::error::Problem),
+        (status = 422, description = "Unknown outcome or override reason", body = crate::api::error::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/cds-services/rpl-workup-order-select/feedback")]
+pub async fn cds_order_select_feedback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    record_feedback(req, state, request_id, payload).await
+}
+
+async fn record_feedback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let caller = token::verify(&req, &state).await?;
     let body = super::json_body::<FeedbackRequest>(&req, payload).await?;
     let input = body;
@@ -86,10 +173,14 @@ pub async fn cds_feedback(
             let issued = cds::find_card(conn, clinic, &fb.card)?;
             let card = issued
                 .iter()
-                .find(|r| r.kind == "card")
+                .find(|r| r.kind == "card" || r.kind == ORDER_WARNING)
                 .ok_or(ApiError::NotFound)?;
             let patient =
                 patients::find(conn, clinic, &card.patient_id)?.ok_or(ApiError::NotFound)?;
+            if card.kind == ORDER_WARNING {
+                accesses.push(order_warning_feedback(n, fb, &patient.id, &card.id)?);
+                continue;
+            }
             let mut record = |conn: &mut storage::AnyConnection,
                               item: &str,
                               action: &str,

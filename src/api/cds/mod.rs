@@ -6,6 +6,7 @@
 pub mod cards;
 pub mod clients;
 mod feedback;
+mod order_select;
 mod service;
 pub mod token;
 
@@ -15,6 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 pub use feedback::*;
+pub use order_select::*;
 pub use service::*;
 
 /// The service id in `/cds-services/{id}`.
@@ -48,19 +50,22 @@ pub struct Discovery {
 #[get("/cds-services")]
 pub async fn cds_discovery() -> HttpResponse {
     HttpResponse::Ok().json(Discovery {
-        services: vec![CdsService {
-            hook: "patient-view".to_owned(),
-            id: SERVICE_ID.to_owned(),
-            title: "Recurrent pregnancy loss workup".to_owned(),
-            description: "What is outstanding, abnormal or overdue in the patient's recurrent \
+        services: vec![
+            CdsService {
+                hook: "patient-view".to_owned(),
+                id: SERVICE_ID.to_owned(),
+                title: "Recurrent pregnancy loss workup".to_owned(),
+                description: "What is outstanding, abnormal or overdue in the patient's recurrent \
                 pregnancy loss workup, under the clinic's guideline profile, with orders to place."
-                .to_owned(),
-            prefetch: json!({"patient": "Patient/{{context.patientId}}"}),
-            usage_requirements: "The EHR is allow-listed with its public key; the patient is \
+                    .to_owned(),
+                prefetch: json!({"patient": "Patient/{{context.patientId}}"}),
+                usage_requirements: "The EHR is allow-listed with its public key; the patient is \
                 matched by the EHR patient id recorded on the patient, else by an identifier of \
                 the prefetched Patient equal to her MRN."
-                .to_owned(),
-        }],
+                    .to_owned(),
+            },
+            order_select::discovery_entry(),
+        ],
     })
 }
 

@@ -26,6 +26,12 @@ pub struct HookContext {
     /// The EHR's id of the patient in view (required).
     pub patient_id: Option<String>,
     pub encounter_id: Option<String>,
+    /// `order-select`: the ids (`ServiceRequest/1`) of the orders just selected.
+    #[serde(default)]
+    pub selections: Vec<String>,
+    /// `order-select`: a FHIR `Bundle` of the draft orders (`ServiceRequest`s).
+    #[schema(value_type = Option<Object>)]
+    pub draft_orders: Option<Value>,
 }
 
 /// A CDS Hooks request.
@@ -71,7 +77,7 @@ fn prefetched_identifiers(patient: &Value, system: Option<&str>) -> Option<Vec<S
 
 /// The patient in view: by EHR id, else by an MRN among the prefetched identifiers. `Ok(None)`:
 /// no such patient here. 412 when the hook lacks what is needed to tell.
-fn find_patient(
+pub(super) fn find_patient(
     conn: &mut AnyConnection,
     clinic: &str,
     hook: &HookRequest,
@@ -138,6 +144,9 @@ pub async fn cds_patient_view(
     if let Some(user) = hook.context.user_id.as_deref().filter(|u| !u.is_empty()) {
         caller.sub = format!("{}/{}", caller.sub, user);
     }
+    let public_url = req
+        .app_data::<web::Data<token::PublicUrl>>()
+        .and_then(|p| p.url.clone());
     let cards = audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
@@ -152,7 +161,10 @@ pub async fn cds_patient_view(
             "Patient/{}",
             hook.context.patient_id.as_deref().unwrap_or_default()
         );
-        let (cards, issued) = cards::cards(&checklist, &profile, &patient_ref);
+        let (mut cards, issued) = cards::cards(&checklist, &profile, &patient_ref);
+        if let Some(url) = &public_url {
+            cards::link_patient_page(&mut cards, url, &patient.id);
+        }
         let at = storage::now();
         let rows: Vec<IssuedRow> = issued
             .into_iter()

@@ -107,10 +107,10 @@ pub async fn verify(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiEr
     let header = jsonwebtoken::decode_header(&token).map_err(|_| refuse("malformed JWT"))?;
     let family = match header.alg {
         Algorithm::RS256 | Algorithm::RS384 => KeyFamily::Rsa,
-        Algorithm::ES384 => KeyFamily::Ec,
+        Algorithm::ES256 | Algorithm::ES384 => KeyFamily::Ec,
         _ => {
             return Err(refuse(
-                "CDS Hooks accepts RS256, RS384 or ES384 tokens only",
+                "CDS Hooks accepts RS256, RS384, ES256 or ES384 tokens only",
             ))
         }
     };

@@ -8,6 +8,10 @@
 //! The message is one unit: an unknown MRN or any content error is an `AE` and nothing is stored
 //! but the message log entry. A retry of an accepted message (same MSH-3, MSH-4, MSH-10, or the
 //! same `Idempotency-Key`) gets the stored ACK again.
+//!
+//! A batch (`[FHS] BHS … BTS [FTS]`) is answered with a batch of ACKs in the same envelope, one per
+//! message and in order; each message is its own unit (keyed, logged and stored on its own), so a
+//! bad one leaves the others alone. The MLLP listener calls [`process_hl7`] too.
 
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
@@ -23,7 +27,7 @@ use crate::api::extract::{read_body, BodyLimits, RequestId};
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
-use crate::ingest::hl7v2::{build_ack, parse_oru, AckCode};
+use crate::ingest::hl7v2::{batch_ack, build_ack, parse_oru, split_batch, AckCode};
 use crate::ingest::{FeedProblem, ProblemKind};
 use crate::storage::AnyConnection;
 
@@ -35,13 +39,13 @@ const HL7_TYPES: [&str; 3] = [
 ];
 
 /// A fresh control id for an ACK (MSH-10, at most 20 characters).
-fn ack_control_id() -> String {
+pub fn ack_control_id() -> String {
     let id = uuid::Uuid::now_v7().simple().to_string();
     id[id.len() - 20..].to_owned()
 }
 
 /// An `AR` ACK that echoes no message (it could not be read), with one ERR.
-fn reject_ack(kind: ProblemKind, message: &str) -> String {
+pub fn reject_ack(kind: ProblemKind, message: &str) -> String {
     let problem = FeedProblem::error(kind, "", message);
     build_ack(
         None,
@@ -76,12 +80,15 @@ pub fn hl7_error(e: &ApiError, content_type: &str) -> HttpResponse {
 /// `AA` accepted (unmapped codes as `ERR` severity `W`), `AE` content errors or unknown MRN
 /// (nothing stored; ERR-2 locates the problem, e.g. `PID^1^3`), `AR` not an acceptable message.
 /// MSA-2 echoes MSH-10. HTTP 200 for all three; see the module docs for the other statuses.
+/// A batch (`FHS`/`BHS` … `BTS`/`FTS`) gets a batch of ACKs, one per message, each message taken
+/// on its own (an `Idempotency-Key` on a batch is a 400: batches are keyed per message).
 #[utoipa::path(
     tag = "lab",
-    request_body(content = String, content_type = "x-application/hl7-v2+er7", description = "One ORU^R01 message (also text/plain)"),
+    request_body(content = String, content_type = "x-application/hl7-v2+er7", description = "One ORU^R01 message, or a batch of them (also text/plain)"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first ACK to a retry (MSH-3|MSH-4|MSH-10 does so too)")),
     responses(
-        (status = 200, description = "An ACK: AA, AE or AR", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 200, description = "An ACK: AA, AE or AR (a batch: a batch of ACKs)", body = String, content_type = "x-application/hl7-v2+er7"),
+        (status = 400, description = "Idempotency-Key sent with a batch (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
         (status = 401, description = "No or bad token (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
         (status = 403, description = "Not a lab token (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
         (status = 413, description = "Over the bulk limit (an AR ACK)", body = String, content_type = "x-application/hl7-v2+er7"),
@@ -115,26 +122,8 @@ pub async fn post_hl7_message(
         let key = idempotency_key(req.headers()).map_err(ApiError::BadRequest)?;
         let mut payload = payload.into_inner();
         let bytes = read_body(&req, &mut payload, limits.bulk).await?;
-        let reply_type = reply_type.clone();
-        let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
-            let mut received = Received::new("hl7v2", caller, &media, &bytes);
-            let mut session = Session::open(conn, caller)?;
-            let (reply, outcome, detail) = process(
-                conn,
-                &mut session,
-                &mut received,
-                key.clone(),
-                &bytes,
-                &reply_type,
-            )?;
-            if let Some(reply) = reply.replayed {
-                return Ok(((reply, true, Tally::default()), Vec::new()));
-            }
-            received.finish(conn, outcome, &detail, &reply.fresh)?;
-            Ok(((reply.fresh, false, session.tally), session.accesses))
-        })
-        .await?;
-        tally.publish("hl7v2");
+        let (reply, replayed) =
+            process_hl7(&state, caller, request_id, &reply_type, key, bytes.to_vec()).await?;
         Ok(reply.to_http(replayed))
     }
     .await;
@@ -160,6 +149,75 @@ fn content_hash(bytes: &[u8]) -> String {
         hash.update(b"\r");
     }
     hex::encode(hash.finalize())
+}
+
+/// One HL7 v2 message — or an `FHS`/`BHS` batch of them — from an authenticated lab caller,
+/// answered with its ACK (a batch: a batch of ACKs, one per message, each message its own unit).
+/// The one seam `POST /hl7/v2` and the MLLP listener share; `true` when the ACK is a replay.
+pub async fn process_hl7(
+    state: &AppState,
+    caller: Caller,
+    request_id: RequestId,
+    reply_type: &str,
+    key: Option<MessageKey>,
+    bytes: Vec<u8>,
+) -> Result<(Reply, bool), ApiError> {
+    if let Some(batch) = split_batch(&bytes) {
+        if key.is_some() {
+            return Err(ApiError::BadRequest(
+                "Idempotency-Key names one message; a batch is keyed per message by MSH-3|MSH-4|MSH-10"
+                    .to_owned(),
+            ));
+        }
+        let mut acks = Vec::with_capacity(batch.messages.len());
+        for message in &batch.messages {
+            let (reply, _) = process_one(
+                state,
+                caller.clone(),
+                request_id.clone(),
+                reply_type,
+                None,
+                message.clone().into_bytes(),
+            )
+            .await?;
+            acks.push(reply.body);
+        }
+        let body = batch_ack(&batch, &acks, &ack_control_id(), Utc::now());
+        return Ok((Reply::new(200, reply_type, body), false));
+    }
+    process_one(state, caller, request_id, reply_type, key, bytes).await
+}
+
+async fn process_one(
+    state: &AppState,
+    caller: Caller,
+    request_id: RequestId,
+    reply_type: &str,
+    key: Option<MessageKey>,
+    bytes: Vec<u8>,
+) -> Result<(Reply, bool), ApiError> {
+    let reply_type = reply_type.to_owned();
+    let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
+        let mut received = Received::new("hl7v2", caller, &reply_type, &bytes);
+        let mut session = Session::open(conn, caller)?;
+        let (reply, outcome, detail) =
+            process(
+                conn,
+                &mut session,
+                &mut received,
+                key.clone(),
+                &bytes,
+                &reply_type,
+            )?;
+        if let Some(reply) = reply.replayed {
+            return Ok(((reply, true, Tally::default()), Vec::new()));
+        }
+        received.finish(conn, outcome, &detail, &reply.fresh)?;
+        Ok(((reply.fresh, false, session.tally), session.accesses))
+    })
+    .await?;
+    tally.publish("hl7v2");
+    Ok((reply, replayed))
 }
 
 struct Answer {

@@ -61,3 +61,18 @@ pub(super) fn check_header(msh: &Seg<'_, '_>, h: &MessageHeader) -> Vec<FeedProb
     }
     problems
 }
+
+/// The MSH of a message, read on its own (for routing before the message is processed): `None`
+/// when the bytes are not an HL7 v2 message.
+pub fn read_header(bytes: &[u8]) -> Option<MessageHeader> {
+    let text = read::normalise(bytes);
+    let first = text.split('\r').next()?;
+    let message = read::parse(first).ok()?;
+    let segment = message.segments.first()?;
+    let msh = Seg {
+        segment,
+        separators: &message.separators,
+        seq: 1,
+    };
+    Some(header(&msh))
+}

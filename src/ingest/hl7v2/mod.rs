@@ -19,6 +19,7 @@
 //! warnings (unmapped codes) as `ERR` segments of severity `W`.
 
 mod ack;
+mod batch;
 mod header;
 mod message;
 mod obx;
@@ -29,6 +30,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use ack::{build_ack, hl7_error_code, AckCode};
+pub use batch::{batch_ack, split_batch, Batch};
+pub use header::read_header;
 pub use message::parse_oru;
 
 use crate::ingest::incoming::IncomingResult;
