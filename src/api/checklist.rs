@@ -82,7 +82,7 @@ pub async fn get_checklist(
                     &profile,
                     day,
                 ))
-                    .expect("a checklist always serialises")
+                .expect("a checklist always serialises")
             }
         };
         let access = Access::new("read", "checklist", &patient.id, &patient.id);

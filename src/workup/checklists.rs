@@ -134,7 +134,10 @@ pub fn side_by_side(
     profiles: &[Cow<'static, Profile>],
     day: NaiveDate,
 ) -> SideBySide {
-    let checklists: Vec<Checklist> = profiles.iter().map(|p| evaluate(record, partner_mrn, p, day)).collect();
+    let checklists: Vec<Checklist> = profiles
+        .iter()
+        .map(|p| evaluate(record, partner_mrn, p, day))
+        .collect();
     SideBySide {
         patient_id: record.patient_id,
         evaluated_on: day,

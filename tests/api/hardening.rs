@@ -367,3 +367,34 @@ async fn the_clinic_time_zone_decides_today_for_the_checklist_and_for_future_dat
         assert_eq!(res.status, expected, "{zone}: {}", res.text());
     }
 }
+
+#[actix_web::test]
+async fn collection_and_end_dates_are_judged_against_the_clinics_today() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    // Kiritimati (UTC+14) is a day ahead of UTC for most of every day: its today must be accepted
+    // even when it is tomorrow in UTC, and its tomorrow refused.
+    let zone = "Pacific/Kiritimati";
+    let res = app
+        .patch("/v1/clinic", &admin, &json!({"time_zone": zone}))
+        .await;
+    assert!(res.status < 300, "{}", res.text());
+    let today = today_in(zone);
+    let tomorrow = today.succ_opt().unwrap();
+    let patient = app.create_patient(&json!({"mrn": "TZ-DATES"})).await;
+    let result = |day: chrono::NaiveDate| json!({"test": "tsh", "value": {"quantity": 2.1, "unit": "m[IU]/L"}, "collected_on": day});
+    let path = format!("/v1/patients/{patient}/results");
+    let res = app.post(&path, &app.clinician(), &result(today)).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let res = app.post(&path, &app.clinician(), &result(tomorrow)).await;
+    let body = assert_problem(&res, 422, "validation_failed");
+    assert_eq!(field_errors(&body), ["collected_on"]);
+
+    let path = format!("/v1/patients/{patient}/pregnancies");
+    let loss = |day: chrono::NaiveDate| json!({"outcome": "miscarriage", "ended_on": day, "gestational_age_weeks": 8});
+    let res = app.post(&path, &app.clinician(), &loss(tomorrow)).await;
+    let body = assert_problem(&res, 422, "validation_failed");
+    assert_eq!(field_errors(&body), ["ended_on"]);
+    let res = app.post(&path, &app.clinician(), &loss(today)).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}

@@ -266,11 +266,17 @@ async fn a_patient_has_at_most_one_ongoing_pregnancy() {
     assert_eq!(problem["errors"][0]["field"], "pregnancies[1].outcome");
 
     let patient = app
-        .create_patient(&json!({"mrn": "ONG-2", "pregnancies": [{"outcome": "ongoing", "edd": edd}]}))
+        .create_patient(
+            &json!({"mrn": "ONG-2", "pregnancies": [{"outcome": "ongoing", "edd": edd}]}),
+        )
         .await;
     let path = format!("/v1/patients/{patient}/pregnancies");
     let res = app
-        .post(&path, &app.clinician(), &json!({"outcome": "ongoing", "edd": edd}))
+        .post(
+            &path,
+            &app.clinician(),
+            &json!({"outcome": "ongoing", "edd": edd}),
+        )
         .await;
     let problem = assert_problem(&res, 422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "outcome");

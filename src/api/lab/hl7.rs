@@ -200,15 +200,14 @@ async fn process_one(
     let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
         let mut received = Received::new("hl7v2", caller, &reply_type, &bytes);
         let mut session = Session::open(conn, caller)?;
-        let (reply, outcome, detail) =
-            process(
-                conn,
-                &mut session,
-                &mut received,
-                key.clone(),
-                &bytes,
-                &reply_type,
-            )?;
+        let (reply, outcome, detail) = process(
+            conn,
+            &mut session,
+            &mut received,
+            key.clone(),
+            &bytes,
+            &reply_type,
+        )?;
         if let Some(reply) = reply.replayed {
             return Ok(((reply, true, Tally::default()), Vec::new()));
         }

@@ -108,6 +108,8 @@ pub struct Session {
     clinic_id: String,
     /// The FHIR identifier system the clinic's MRNs must carry, when configured.
     mrn_system: Option<String>,
+    /// Today in the clinic's time zone: the last collection date that is not in the future.
+    today: chrono::NaiveDate,
     codes: HashMap<(String, String), TestCode>,
     patients: HashMap<String, Option<PatientRow>>,
     /// The patients the checked results name, locked (in id order) before the first store.
@@ -128,6 +130,7 @@ impl Session {
             Err(diesel::result::Error::NotFound) => None,
             Err(e) => return Err(e.into()),
         };
+        let today = crate::workup::record::clinic_today(conn, &clinic_id)?;
         let mut codes = HashMap::new();
         for m in code_maps::list(conn, &clinic_id)? {
             // A map to a test this release does not know must not quietly leave results unmapped.
@@ -139,6 +142,7 @@ impl Session {
         Ok(Self {
             clinic_id,
             mrn_system,
+            today,
             codes,
             patients: HashMap::new(),
             touched: BTreeSet::new(),
@@ -209,8 +213,7 @@ impl Session {
         check_system: bool,
     ) -> Result<Result<PatientRow, Vec<FeedProblem>>, ApiError> {
         let mut problems = Vec::new();
-        let today = chrono::Utc::now().date_naive();
-        if r.collected_on.is_some_and(|d| d > today) {
+        if r.collected_on.is_some_and(|d| d > self.today) {
             problems.push(FeedProblem::error(
                 ProblemKind::Invalid,
                 &at.collected,

@@ -52,6 +52,7 @@ pub async fn create_patient(
         &patient_id,
         &input.pregnancies,
         input.birth_date,
+        today,
         "pregnancies",
         &mut errors,
     );

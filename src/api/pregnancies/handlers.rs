@@ -53,7 +53,14 @@ pub async fn create_pregnancy(
     let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let mut errors = Vec::new();
-        check_pregnancy(&input, patient.birth_date, &|f| f.to_owned(), &mut errors);
+        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        check_pregnancy(
+            &input,
+            patient.birth_date,
+            today,
+            &|f| f.to_owned(),
+            &mut errors,
+        );
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
@@ -218,7 +225,14 @@ pub async fn update_pregnancy(
         if_match.check(&PregnancyView::from(row.clone()))?;
         let merged = patch.apply_to(&row);
         let mut errors = Vec::new();
-        check_pregnancy(&merged, patient.birth_date, &|f| f.to_owned(), &mut errors);
+        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        check_pregnancy(
+            &merged,
+            patient.birth_date,
+            today,
+            &|f| f.to_owned(),
+            &mut errors,
+        );
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }

@@ -188,6 +188,7 @@ impl From<PregnancyRow> for PregnancyView {
 pub fn check_pregnancy(
     input: &PregnancyInput,
     birth_date: Option<NaiveDate>,
+    today: NaiveDate,
     path: &dyn Fn(&str) -> String,
     errors: &mut Vec<FieldError>,
 ) {
@@ -197,7 +198,6 @@ pub fn check_pregnancy(
         gestational_age_weeks: input.gestational_age_weeks,
         gestational_age_days: input.gestational_age_days,
     };
-    let today = Utc::now().date_naive();
     let plausibility = [
         check_gestation(
             input.outcome,
@@ -244,6 +244,7 @@ pub fn new_pregnancy_rows(
     patient_id: &str,
     inputs: &[PregnancyInput],
     birth_date: Option<NaiveDate>,
+    today: NaiveDate,
     prefix: &str,
     errors: &mut Vec<FieldError>,
 ) -> Vec<NewPregnancy> {
@@ -252,7 +253,13 @@ pub fn new_pregnancy_rows(
         .iter()
         .enumerate()
         .map(|(i, input)| {
-            check_pregnancy(input, birth_date, &|f| format!("{prefix}[{i}].{f}"), errors);
+            check_pregnancy(
+                input,
+                birth_date,
+                today,
+                &|f| format!("{prefix}[{i}].{f}"),
+                errors,
+            );
             new_row(patient_id, input, now)
         })
         .collect()

@@ -4,7 +4,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_subject, version_row, CorrectResult, CreateResult, ResultView};
+use super::{check_subject, version_row, CorrectResult, CreateResult, Recording, ResultView};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::etag::{json_with_etag, IfMatch};
@@ -68,6 +68,10 @@ pub async fn create_result(
         ));
     }
     let result_id = uuid::Uuid::now_v7().to_string();
+    let clinic = caller.clinic.as_str().to_owned();
+    let today = state
+        .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
+        .await?;
     let mut errors = Vec::new();
     let first = version_row(
         &result_id,
@@ -75,7 +79,10 @@ pub async fn create_result(
         input.test,
         input.loinc.clone(),
         &input.report(),
-        &caller.sub,
+        Recording {
+            by: &caller.sub,
+            today,
+        },
         &mut errors,
     );
     if !errors.is_empty() {
@@ -280,6 +287,7 @@ pub async fn correct_result(
         let test =
             TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
         let loinc = versions.last().and_then(|v| v.loinc.clone());
+        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
         let mut errors = Vec::new();
         let next = version_row(
             &row.id,
@@ -287,7 +295,10 @@ pub async fn correct_result(
             test,
             loinc,
             &report,
-            &caller.sub,
+            Recording {
+                by: &caller.sub,
+                today,
+            },
             &mut errors,
         );
         if !errors.is_empty() {

@@ -13,6 +13,12 @@ use crate::domain::result::{ResultStatus, Subject};
 use crate::domain::value_check::{check_result_dates, check_value};
 use crate::storage::results::ResultVersionRow;
 
+/// Who records a report, and the clinic's today (the last collection date not in the future).
+pub struct Recording<'a> {
+    pub by: &'a str,
+    pub today: chrono::NaiveDate,
+}
+
 /// Checks a report's meaning for `test` and builds its version row; problems go to `errors`.
 pub fn version_row(
     result_id: &str,
@@ -20,7 +26,7 @@ pub fn version_row(
     test: TestCode,
     loinc: Option<String>,
     report: &ResultReport,
-    recorded_by: &str,
+    Recording { by, today }: Recording<'_>,
     errors: &mut Vec<FieldError>,
 ) -> ResultVersionRow {
     for p in check_value(test, &report.value, report.modality) {
@@ -32,7 +38,6 @@ pub fn version_row(
         errors.push(FieldError::new(field, p.message));
     }
     check_timing(report, errors);
-    let today = chrono::Utc::now().date_naive();
     if report.collected_on.is_some_and(|d| d > today) {
         errors.push(FieldError::new("collected_on", "must not be in the future"));
     }
@@ -73,7 +78,7 @@ pub fn version_row(
         on_anticoagulation: report.on_anticoagulation.unwrap_or(false),
         note: report.note.clone(),
         content_hash: String::new(),
-        recorded_by: recorded_by.to_owned(),
+        recorded_by: by.to_owned(),
         recorded_at: crate::storage::now(),
         cycle_day: report.cycle_day.map(i32::from),
         days_before_menses: report.days_before_menses.map(i32::from),
