@@ -89,7 +89,9 @@ fn add_text_pattern(value: &mut serde_json::Value) {
     match value {
         Value::Object(map) => {
             let string = |t: &Value| {
-                t == "string" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "string"))
+                t == "string"
+                    || t.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == "string"))
             };
             let free_text = map.get("type").is_some_and(string)
                 && !["pattern", "format", "enum", "const"]
@@ -306,7 +308,16 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|e| StartupError::Listen(listen.clone(), e))?;
-        let state = AppState::new(pool, migrated);
+        let state = AppState::new(pool.clone(), migrated.clone());
+        crate::workup::jobs::spawn_worker(
+            pool,
+            move || migrated.load(Ordering::Acquire),
+            state.reevaluation.clone(),
+            crate::workup::jobs::WorkerSettings {
+                chunk: args.reevaluation_chunk,
+                pause: Duration::from_millis(args.reevaluation_pause_ms),
+            },
+        );
         let limits = BodyLimits {
             json: args.body_limit,
             bulk: args.bulk_body_limit,

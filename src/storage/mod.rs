@@ -20,6 +20,7 @@ pub mod clinic_profiles;
 pub mod clinics;
 pub mod code_maps;
 pub mod idempotency;
+pub mod jobs;
 pub mod lab;
 pub mod patients;
 pub mod pregnancies;

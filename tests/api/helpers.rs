@@ -92,6 +92,8 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         bulk_body_limit: 10 * 1024 * 1024,
         pool_size: 8,
         workers: Some(2),
+        reevaluation_chunk: 500,
+        reevaluation_pause_ms: 0,
     }
 }
 
