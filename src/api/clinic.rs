@@ -59,9 +59,7 @@ pub struct ClinicView {
 pub struct Reevaluation {
     /// The job id.
     pub id: String,
-    /// `running`, `done`, or `superseded` (a later change of the default took over).
-    #[schema(example = "running")]
-    pub state: String,
+    pub state: ReevaluationState,
     /// The default profile the patients are re-evaluated under.
     pub profile: String,
     /// Patients re-evaluated so far.
@@ -72,17 +70,43 @@ pub struct Reevaluation {
     pub finished_at: Option<chrono::NaiveDateTime>,
 }
 
-impl From<JobRow> for Reevaluation {
-    fn from(row: JobRow) -> Self {
-        Reevaluation {
+/// Where a re-evaluation stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReevaluationState {
+    /// Patients are still being re-evaluated.
+    Running,
+    /// Every patient on the clinic default has been re-evaluated.
+    Done,
+    /// A later change of the default took over before it finished.
+    Superseded,
+}
+
+impl TryFrom<JobRow> for Reevaluation {
+    type Error = ApiError;
+
+    fn try_from(row: JobRow) -> Result<Self, ApiError> {
+        let state = match row.state.as_str() {
+            storage::jobs::RUNNING => ReevaluationState::Running,
+            storage::jobs::DONE => ReevaluationState::Done,
+            storage::jobs::SUPERSEDED => ReevaluationState::Superseded,
+            _ => {
+                tracing::error!(job = %row.id, "re-evaluation job with an unknown state");
+                return Err(ApiError::Internal(format!(
+                    "re-evaluation job {} has an unknown state",
+                    row.id
+                )));
+            }
+        };
+        Ok(Reevaluation {
             id: row.id,
-            state: row.state,
+            state,
             profile: row.profile,
             done: row.done,
             total: row.total,
             started_at: row.created_at,
             finished_at: row.finished_at,
-        }
+        })
     }
 }
 
@@ -90,15 +114,16 @@ fn respond(
     status: actix_web::http::StatusCode,
     row: clinics::ClinicRow,
     job: Option<JobRow>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let settings = ClinicSettings::from(row);
     let etag = super::etag::etag_of(&settings);
-    HttpResponse::build(status)
+    let reevaluation = job.map(Reevaluation::try_from).transpose()?;
+    Ok(HttpResponse::build(status)
         .insert_header((actix_web::http::header::ETAG, etag))
         .json(ClinicView {
             settings,
-            reevaluation: job.map(Reevaluation::from),
-        })
+            reevaluation,
+        }))
 }
 
 /// A change of settings (absent fields stay; `null` clears `mrn_system`).
@@ -134,7 +159,7 @@ pub async fn get_clinic(
             Ok((row, storage::jobs::latest(conn, caller.clinic.as_str())?))
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row, job))
+    respond(actix_web::http::StatusCode::OK, row, job)
 }
 
 /// Change the clinic's settings (admins). A new default profile answers 202 at once with a
@@ -223,7 +248,7 @@ pub async fn update_clinic(
         .await?;
     if started {
         wakeup.notify();
-        return Ok(respond(actix_web::http::StatusCode::ACCEPTED, row, job));
+        return respond(actix_web::http::StatusCode::ACCEPTED, row, job);
     }
-    Ok(respond(actix_web::http::StatusCode::OK, row, job))
+    respond(actix_web::http::StatusCode::OK, row, job)
 }
