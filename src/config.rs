@@ -104,6 +104,12 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
+    /// Patients re-evaluated per transaction when a clinic's default profile changes.
+    #[arg(long, env = "RPL_REEVALUATION_CHUNK", default_value_t = 500)]
+    pub reevaluation_chunk: i64,
+    /// Pause between two chunks of a clinic re-evaluation, in milliseconds.
+    #[arg(long, env = "RPL_REEVALUATION_PAUSE_MS", default_value_t = 20)]
+    pub reevaluation_pause_ms: u64,
     /// Base of the FHIR canonical URLs (`PlanDefinition.url`); default `RPL_PUBLIC_URL` + `/fhir/r4`.
     #[arg(long, env = "RPL_FHIR_BASE")]
     pub fhir_base: Option<String>,

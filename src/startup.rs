@@ -330,7 +330,16 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|e| StartupError::Listen(listen.clone(), e))?;
-        let state = AppState::new(pool, migrated);
+        let state = AppState::new(pool.clone(), migrated.clone());
+        crate::workup::jobs::spawn_worker(
+            pool,
+            move || migrated.load(Ordering::Acquire),
+            state.reevaluation.clone(),
+            crate::workup::jobs::WorkerSettings {
+                chunk: args.reevaluation_chunk,
+                pause: Duration::from_millis(args.reevaluation_pause_ms),
+            },
+        );
         let limits = BodyLimits {
             json: args.body_limit,
             bulk: args.bulk_body_limit,

@@ -1,4 +1,5 @@
-//! `GET/PATCH /v1/clinic`: the clinic's settings (read: clinicians and admins; change: admins).
+//! `GET/PATCH /v1/clinic`: the clinic's settings (read: clinicians and admins; change: admins),
+//! and the progress of the re-evaluation a new default profile starts in the background.
 
 use actix_web::{get, patch, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -6,11 +7,12 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::ApiError;
-use super::etag::{json_with_etag, IfMatch};
+use super::etag::IfMatch;
 use super::extract::{RequestId, ValidJson};
 use super::patients::{present, require_clinical};
 use super::state::AppState;
 use crate::auth::{Caller, Role};
+use crate::storage::jobs::JobRow;
 use crate::storage::{self, clinics};
 
 /// The clinic's settings.
@@ -39,6 +41,91 @@ impl From<clinics::ClinicRow> for ClinicSettings {
     }
 }
 
+/// The clinic's settings and its latest re-evaluation. The ETag covers the settings alone, so
+/// the progress of a re-evaluation never makes an `If-Match` stale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicView {
+    #[serde(flatten)]
+    pub settings: ClinicSettings,
+    /// The latest clinic-wide re-evaluation (absent when the default never changed while
+    /// patients followed it).
+    pub reevaluation: Option<Reevaluation>,
+}
+
+/// A clinic-wide re-evaluation after a change of the default profile, worked through in the
+/// background. Until a patient's turn comes her checklist is evaluated on the fly under the new
+/// default; her worklist row (and the worklist `profile` filter) still shows the former one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reevaluation {
+    /// The job id.
+    pub id: String,
+    pub state: ReevaluationState,
+    /// The default profile the patients are re-evaluated under.
+    pub profile: String,
+    /// Patients re-evaluated so far.
+    pub done: i32,
+    /// Patients to re-evaluate (those without a profile of their own).
+    pub total: i32,
+    pub started_at: chrono::NaiveDateTime,
+    pub finished_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Where a re-evaluation stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReevaluationState {
+    /// Patients are still being re-evaluated.
+    Running,
+    /// Every patient on the clinic default has been re-evaluated.
+    Done,
+    /// A later change of the default took over before it finished.
+    Superseded,
+}
+
+impl TryFrom<JobRow> for Reevaluation {
+    type Error = ApiError;
+
+    fn try_from(row: JobRow) -> Result<Self, ApiError> {
+        let state = match row.state.as_str() {
+            storage::jobs::RUNNING => ReevaluationState::Running,
+            storage::jobs::DONE => ReevaluationState::Done,
+            storage::jobs::SUPERSEDED => ReevaluationState::Superseded,
+            _ => {
+                tracing::error!(job = %row.id, "re-evaluation job with an unknown state");
+                return Err(ApiError::Internal(format!(
+                    "re-evaluation job {} has an unknown state",
+                    row.id
+                )));
+            }
+        };
+        Ok(Reevaluation {
+            id: row.id,
+            state,
+            profile: row.profile,
+            done: row.done,
+            total: row.total,
+            started_at: row.created_at,
+            finished_at: row.finished_at,
+        })
+    }
+}
+
+fn respond(
+    status: actix_web::http::StatusCode,
+    row: clinics::ClinicRow,
+    job: Option<JobRow>,
+) -> Result<HttpResponse, ApiError> {
+    let settings = ClinicSettings::from(row);
+    let etag = super::etag::etag_of(&settings);
+    let reevaluation = job.map(Reevaluation::try_from).transpose()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .json(ClinicView {
+            settings,
+            reevaluation,
+        }))
+}
+
 /// A change of settings (absent fields stay; `null` clears `mrn_system`).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,10 +141,10 @@ pub struct UpdateClinic {
     pub time_zone: Option<String>,
 }
 
-/// Read the clinic's settings.
+/// Read the clinic's settings and the progress of its latest re-evaluation.
 #[utoipa::path(
     tag = "profiles",
-    responses((status = 200, description = "The settings", body = ClinicSettings, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely")))),
+    responses((status = 200, description = "The settings", body = ClinicView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely")))),
     security(("bearer" = []))
 )]
 #[get("/v1/clinic")]
@@ -66,22 +153,26 @@ pub async fn get_clinic(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
-    let row = state
-        .db(move |conn| Ok(clinics::ensure(conn, caller.clinic.as_str())?))
+    let (row, job) = state
+        .db(move |conn| {
+            let row = clinics::ensure(conn, caller.clinic.as_str())?;
+            Ok((row, storage::jobs::latest(conn, caller.clinic.as_str())?))
+        })
         .await?;
-    Ok(json_with_etag(
-        HttpResponse::Ok(),
-        &ClinicSettings::from(row),
-    ))
+    respond(actix_web::http::StatusCode::OK, row, job)
 }
 
-/// Change the clinic's settings (admins). A new default profile re-evaluates the worklist.
+/// Change the clinic's settings (admins). A new default profile answers 202 at once with a
+/// re-evaluation job (when patients follow the default): their worklist rows are re-evaluated in
+/// the background, `GET /v1/clinic` shows the progress, and checklists read meanwhile are
+/// evaluated under the new default. Otherwise 200.
 #[utoipa::path(
     tag = "profiles",
     params(("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412 (absent: unconditional)")),
     request_body = UpdateClinic,
     responses(
-        (status = 200, description = "The settings", body = ClinicSettings, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
+        (status = 200, description = "The settings (nothing to re-evaluate)", body = ClinicView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
+        (status = 202, description = "The settings, and the re-evaluation started in the background", body = ClinicView, headers(("ETag" = String, description = "Entity tag of this representation; send it back in If-Match to change it safely"))),
         (status = 412, description = "If-Match is stale: the settings changed since you read them", body = crate::api::error::Problem),
         (status = 403, description = "Admins only", body = crate::api::error::Problem),
         (status = 422, description = "Unknown profile or time zone", body = crate::api::error::Problem),
@@ -116,11 +207,12 @@ pub async fn update_clinic(
             ));
         }
     }
-    let row = state
+    let wakeup = state.reevaluation.clone();
+    let (row, job, started) = state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
                 let current = clinics::ensure(conn, caller.clinic.as_str())?;
-                if_match.check(&ClinicSettings::from(current))?;
+                if_match.check(&ClinicSettings::from(current.clone()))?;
                 if let Some(profile) = &input.default_profile {
                     if !crate::workup::profile_exists(conn, caller.clinic.as_str(), profile)? {
                         return Err(ApiError::field(
@@ -136,15 +228,27 @@ pub async fn update_clinic(
                     updated_at: Some(storage::now()),
                 };
                 clinics::update(conn, caller.clinic.as_str(), &changes)?;
-                if input.default_profile.is_some() {
-                    crate::workup::refresh_clinic(conn, caller.clinic.as_str())?;
+                let started = match &input.default_profile {
+                    Some(profile) if *profile != current.default_profile => {
+                        crate::workup::jobs::start(conn, caller.clinic.as_str(), profile)?
+                    }
+                    _ => None,
+                };
+                let row = clinics::get(conn, caller.clinic.as_str())?;
+                match started {
+                    Some(job) => Ok((row, Some(job), true)),
+                    None => Ok((
+                        row,
+                        storage::jobs::latest(conn, caller.clinic.as_str())?,
+                        false,
+                    )),
                 }
-                Ok(clinics::get(conn, caller.clinic.as_str())?)
             })
         })
         .await?;
-    Ok(json_with_etag(
-        HttpResponse::Ok(),
-        &ClinicSettings::from(row),
-    ))
+    if started {
+        wakeup.notify();
+        return respond(actix_web::http::StatusCode::ACCEPTED, row, job);
+    }
+    respond(actix_web::http::StatusCode::OK, row, job)
 }

@@ -14,11 +14,17 @@ pub struct AppState {
     pub pool: Pool,
     /// Set once migrations have run; until then every query answers 503.
     pub migrated: Arc<AtomicBool>,
+    /// Wakes the clinic re-evaluation worker when a job was recorded.
+    pub reevaluation: crate::workup::jobs::Wakeup,
 }
 
 impl AppState {
     pub fn new(pool: Pool, migrated: Arc<AtomicBool>) -> Self {
-        Self { pool, migrated }
+        Self {
+            pool,
+            migrated,
+            reevaluation: Default::default(),
+        }
     }
 
     /// Runs `f` on a pooled connection in the blocking thread pool.

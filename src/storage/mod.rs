@@ -21,6 +21,7 @@ pub mod clinics;
 pub mod code_maps;
 pub mod history;
 pub mod idempotency;
+pub mod jobs;
 pub mod lab;
 pub mod patients;
 pub mod pregnancies;

@@ -282,3 +282,18 @@ diesel::table! {
         recorded_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    reevaluation_jobs (id) {
+        id -> Text,
+        clinic_id -> Text,
+        profile -> Text,
+        state -> Text,
+        done -> Integer,
+        total -> Integer,
+        cursor -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

@@ -194,20 +194,6 @@ pub fn mrns_of(
         .load(conn)
 }
 
-/// The clinic's live patients that follow the clinic default (no override of their own).
-pub fn patients_on_clinic_default(
-    conn: &mut AnyConnection,
-    clinic_id: &str,
-) -> QueryResult<Vec<String>> {
-    patients::table
-        .filter(patients::clinic_id.eq(clinic_id))
-        .filter(patients::deleted_at.is_null())
-        .filter(patients::profile.is_null())
-        .select(patients::id)
-        .order(patients::id.asc())
-        .load(conn)
-}
-
 /// The checklist stored with a patient's summary.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = worklist_summaries)]

@@ -3,6 +3,7 @@
 
 pub mod as_of;
 pub mod checklists;
+pub mod jobs;
 pub mod profiles;
 pub mod record;
 pub mod summary;
@@ -45,8 +46,9 @@ pub fn checklist(
 }
 
 /// The patient's checklist as JSON: the one stored with her worklist summary when it is still
-/// current (same profile, evaluated today, and no due date passed since — every write re-evaluates
-/// it in its own transaction), else evaluated now.
+/// current (made under the profile that applies now, evaluated today, and no due date passed
+/// since — every write re-evaluates it in its own transaction), else evaluated now. A stored one
+/// made under a former clinic default (a re-evaluation still under way) is never served.
 pub fn checklist_json(
     conn: &mut AnyConnection,
     patient: &PatientRow,
@@ -54,14 +56,28 @@ pub fn checklist_json(
     today: NaiveDate,
 ) -> QueryResult<Result<String, UnknownProfile>> {
     if let Some(stored) = crate::storage::worklist::stored_checklist(conn, &patient.id)? {
-        let same_profile = requested.is_none_or(|r| r == stored.profile);
+        let applies = match requested.or(patient.profile.as_deref()) {
+            Some(id) => id == stored.profile,
+            None => clinic_default(conn, &patient.clinic_id)? == stored.profile,
+        };
         let current = stored.evaluated_on == today && stored.refresh_on.is_none_or(|d| d > today);
-        if let (true, true, Some(json)) = (same_profile, current, stored.checklist) {
+        if let (true, true, Some(json)) = (applies, current, stored.checklist) {
             return Ok(Ok(json));
         }
     }
     Ok(checklist(conn, patient, requested, today)?
         .map(|c| serde_json::to_string(&c).expect("a checklist always serialises")))
+}
+
+/// The clinic's default profile id (the service default when the clinic has no row yet).
+fn clinic_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<String> {
+    use diesel::OptionalExtension;
+    Ok(crate::storage::clinics::get(conn, clinic_id)
+        .optional()?
+        .map_or_else(
+            || crate::domain::profile::DEFAULT_PROFILE_ID.to_owned(),
+            |c| c.default_profile,
+        ))
 }
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the
@@ -73,13 +89,4 @@ pub fn refresh_summary(
 ) -> QueryResult<()> {
     let today = record::clinic_today(conn, clinic_id)?;
     summary::refresh(conn, clinic_id, patient_id, today, summary::Reason::Write)
-}
-
-/// Re-evaluates every patient of the clinic that follows the clinic default (after it changed).
-pub fn refresh_clinic(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<()> {
-    let today = record::clinic_today(conn, clinic_id)?;
-    for patient_id in crate::storage::worklist::patients_on_clinic_default(conn, clinic_id)? {
-        summary::refresh(conn, clinic_id, &patient_id, today, summary::Reason::Clinic)?;
-    }
-    Ok(())
 }

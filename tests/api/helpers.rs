@@ -94,6 +94,8 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         workers: Some(2),
         fhir_base: None,
         mllp: Default::default(),
+        reevaluation_chunk: 500,
+        reevaluation_pause_ms: 0,
     }
 }
 

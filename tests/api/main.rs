@@ -30,6 +30,7 @@ mod operations;
 mod paging;
 mod patients;
 mod readme;
+mod reevaluation;
 mod results;
 mod rules_v2;
 mod settings;

@@ -284,7 +284,8 @@ async fn writes_keep_the_worklist_current_deleted_patients_and_profile_changes_i
             &json!({"default_profile": "rcog-2023"}),
         )
         .await;
-    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.status, 202, "{}", res.text());
+    crate::reevaluation::reevaluation_done(&app).await;
     let page = worklist(&app, "").await;
     assert_eq!(ids(&page), vec![a.clone()]);
     assert_eq!(page["items"][0]["profile"], "rcog-2023");

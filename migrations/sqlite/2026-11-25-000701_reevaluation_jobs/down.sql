@@ -1,0 +1,1 @@
+DROP TABLE reevaluation_jobs;

@@ -1,0 +1,142 @@
+//! Clinic-wide re-evaluation jobs: one row per change of a clinic's default profile, advanced
+//! chunk by chunk (a cursor over patient ids) by the background worker.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{patients, reevaluation_jobs};
+use super::AnyConnection;
+
+/// A job still being worked through.
+pub const RUNNING: &str = "running";
+/// Every patient on the clinic default has been re-evaluated.
+pub const DONE: &str = "done";
+/// A later change of the default took over before this job finished.
+pub const SUPERSEDED: &str = "superseded";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reevaluation_jobs)]
+pub struct JobRow {
+    pub id: String,
+    pub clinic_id: String,
+    pub profile: String,
+    pub state: String,
+    pub done: i32,
+    pub total: i32,
+    /// The last patient id re-evaluated (ids are processed in ascending order).
+    pub cursor: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &JobRow) -> QueryResult<()> {
+    diesel::insert_into(reevaluation_jobs::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Marks the clinic's running jobs superseded (a newer default takes over).
+pub fn supersede_running(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<()> {
+    let now = super::now();
+    diesel::update(
+        reevaluation_jobs::table
+            .filter(reevaluation_jobs::clinic_id.eq(clinic_id))
+            .filter(reevaluation_jobs::state.eq(RUNNING)),
+    )
+    .set((
+        reevaluation_jobs::state.eq(SUPERSEDED),
+        reevaluation_jobs::updated_at.eq(now),
+        reevaluation_jobs::finished_at.eq(Some(now)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// The clinic's most recent job.
+pub fn latest(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Option<JobRow>> {
+    reevaluation_jobs::table
+        .filter(reevaluation_jobs::clinic_id.eq(clinic_id))
+        .order((
+            reevaluation_jobs::created_at.desc(),
+            reevaluation_jobs::id.desc(),
+        ))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The oldest running job, locked until the transaction ends (PostgreSQL; SQLite's single
+/// writer already serialises), so two instances never work on one chunk at once.
+pub fn claim_oldest_running(conn: &mut AnyConnection) -> QueryResult<Option<JobRow>> {
+    macro_rules! oldest_running {
+        () => {
+            reevaluation_jobs::table
+                .filter(reevaluation_jobs::state.eq(RUNNING))
+                .order((
+                    reevaluation_jobs::created_at.asc(),
+                    reevaluation_jobs::id.asc(),
+                ))
+                .select(JobRow::as_select())
+        };
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => oldest_running!().for_update().first(c).optional(),
+        AnyConnection::Sqlite(c) => oldest_running!().first(c).optional(),
+    }
+}
+
+/// Records a chunk's progress; `finished` ends the job.
+pub fn advance(
+    conn: &mut AnyConnection,
+    id: &str,
+    cursor: Option<&str>,
+    done: i32,
+    total: i32,
+    finished: bool,
+) -> QueryResult<()> {
+    let now = super::now();
+    diesel::update(reevaluation_jobs::table.find(id))
+        .set((
+            reevaluation_jobs::cursor.eq(cursor),
+            reevaluation_jobs::done.eq(done),
+            reevaluation_jobs::total.eq(total),
+            reevaluation_jobs::state.eq(if finished { DONE } else { RUNNING }),
+            reevaluation_jobs::updated_at.eq(now),
+            reevaluation_jobs::finished_at.eq(finished.then_some(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// How many of the clinic's patients follow its default profile.
+pub fn count_on_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<i64> {
+    patients::table
+        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::deleted_at.is_null())
+        .filter(patients::profile.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// The next `limit` patients on the clinic default after `cursor`, in id order.
+pub fn on_default_after(
+    conn: &mut AnyConnection,
+    clinic_id: &str,
+    cursor: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let mut query = patients::table
+        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::deleted_at.is_null())
+        .filter(patients::profile.is_null())
+        .select(patients::id)
+        .order(patients::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = cursor {
+        query = query.filter(patients::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
