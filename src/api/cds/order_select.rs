@@ -8,21 +8,19 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::cards::{clip, Card, Coding, Source};
-use super::service::{find_patient, CardsResponse, HookRequest};
-use super::token;
+use super::service::{accept_hook, find_patient, CardsResponse, HookRequest};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::RequestId;
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
-use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::profile::Profile;
 use crate::ingest::codes::is_rpl_system;
 use crate::ingest::LOINC_SYSTEM;
 use crate::storage::{self, cds::IssuedRow};
-use crate::workup::{self, record::today};
+use crate::workup::{self, record::clinic_today};
 
 /// The service id in `/cds-services/{id}`.
 pub const ORDER_SELECT_ID: &str = "rpl-workup-order-select";
@@ -158,20 +156,7 @@ pub async fn cds_order_select(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let mut caller: Caller = token::verify(&req, &state).await?;
-    let hook = super::json_body::<HookRequest>(&req, payload).await?;
-    if hook.hook != "order-select" {
-        return Err(ApiError::BadRequest(format!(
-            "this service answers the order-select hook, not '{}'",
-            hook.hook
-        )));
-    }
-    if let Some(user) = hook.context.user_id.as_deref().filter(|u| !u.is_empty()) {
-        caller.sub = format!("{}/{}", caller.sub, user);
-    }
-    let public_url = req
-        .app_data::<web::Data<token::PublicUrl>>()
-        .and_then(|p| p.url.clone());
+    let (caller, hook, public_url) = accept_hook(&req, &state, payload, "order-select").await?;
     let cards = audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
@@ -179,7 +164,8 @@ pub async fn cds_order_select(
         };
         let profile = workup::resolve_profile(conn, clinic, None, patient.profile.as_deref())?
             .map_err(|u| ApiError::internal(format!("unknown profile {}", u.0)))?;
-        let checklist = workup::checklist(conn, &patient, None, today())?
+        let today = clinic_today(conn, clinic)?;
+        let checklist = workup::checklist(conn, &patient, None, today)?
             .map_err(|u| ApiError::internal(format!("unknown profile {}", u.0)))?;
         let mut cards: Vec<Card> = Vec::new();
         let mut seen = Vec::new();

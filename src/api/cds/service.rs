@@ -113,6 +113,32 @@ pub(super) fn find_patient(
     Ok(None)
 }
 
+/// What every hook call starts with: the EHR's token verified, the body read, the hook checked
+/// against the service's own, the EHR user appended to the actor (for the audit), and the public
+/// URL that card links start from.
+pub(super) async fn accept_hook(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+    expected: &str,
+) -> Result<(Caller, HookRequest, Option<String>), ApiError> {
+    let mut caller: Caller = token::verify(req, state).await?;
+    let hook = super::json_body::<HookRequest>(req, payload).await?;
+    if hook.hook != expected {
+        return Err(ApiError::BadRequest(format!(
+            "this service answers the {expected} hook, not '{}'",
+            hook.hook
+        )));
+    }
+    if let Some(user) = hook.context.user_id.as_deref().filter(|u| !u.is_empty()) {
+        caller.sub = format!("{}/{}", caller.sub, user);
+    }
+    let public_url = req
+        .app_data::<web::Data<token::PublicUrl>>()
+        .and_then(|p| p.url.clone());
+    Ok((caller, hook, public_url))
+}
+
 /// The `patient-view` hook: a summary card of the workup and a card per abnormal or overdue item.
 #[utoipa::path(
     tag = "cds-hooks",
@@ -132,21 +158,7 @@ pub async fn cds_patient_view(
     request_id: RequestId,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let mut caller: Caller = token::verify(&req, &state).await?;
-    let body = super::json_body::<HookRequest>(&req, payload).await?;
-    let hook = body;
-    if hook.hook != "patient-view" {
-        return Err(ApiError::BadRequest(format!(
-            "this service answers the patient-view hook, not '{}'",
-            hook.hook
-        )));
-    }
-    if let Some(user) = hook.context.user_id.as_deref().filter(|u| !u.is_empty()) {
-        caller.sub = format!("{}/{}", caller.sub, user);
-    }
-    let public_url = req
-        .app_data::<web::Data<token::PublicUrl>>()
-        .and_then(|p| p.url.clone());
+    let (caller, hook, public_url) = accept_hook(&req, &state, payload, "patient-view").await?;
     let cards = audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
