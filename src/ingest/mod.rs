@@ -7,6 +7,7 @@
 //! sha2; never actix or diesel, never a clock (callers pass `now` and new control ids).
 
 pub mod codes;
+pub mod facts;
 pub mod fhir;
 pub mod fingerprint;
 pub mod hl7v2;

@@ -18,6 +18,7 @@ mod history_rules;
 mod http_contract;
 mod idempotency;
 mod lab_concurrency;
+mod lab_facts;
 mod lab_fhir;
 mod lab_hl7;
 mod lab_json;

@@ -10,10 +10,13 @@
 //!   `pregnancy_tissue`), else a `focus` reference to a `RelatedPerson` means the partner, else the
 //!   patient;
 //! - anticoagulation: only the [`EXT_ANTICOAGULATION`] extension (`valueBoolean`), never a note;
+//! - cycle timing and the partner's MRN: see [`crate::ingest::facts`] (`component`s in our
+//!   sample-fact code system, the partner-MRN extension);
 //! - modality: `method.coding` in our modality code system (or a code that spells one), else
 //!   `method.text`.
 
 mod bundle;
+mod facts;
 mod model;
 mod observation;
 mod outcome;
@@ -25,7 +28,8 @@ pub use bundle::{
 };
 pub use model::{
     Annotation, Bundle, BundleEntry, BundleRequest, CodeableConcept, Coding, Extension, Identifier,
-    Observation, ObservationReferenceRange, Period, Quantity, Range, Reference,
+    Observation, ObservationComponent, ObservationReferenceRange, Period, Quantity, Range,
+    Reference,
 };
 pub use observation::{
     map_observation, observation_from_value, parse_observation, ParsedObservation,

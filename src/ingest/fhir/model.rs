@@ -104,6 +104,20 @@ pub struct Extension {
     pub value_string: Option<String>,
 }
 
+/// `Observation.component` (sample facts are read from it; other components are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservationComponent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+}
+
 /// `Annotation` (only its text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
@@ -154,6 +168,8 @@ pub struct Observation {
     pub specimen: Option<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_range: Vec<ObservationReferenceRange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub component: Vec<ObservationComponent>,
 }
 
 /// `Bundle.entry.request`

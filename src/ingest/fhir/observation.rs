@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::facts::map_facts;
 use super::model::Observation;
 use super::outcome::OperationOutcome;
 use super::value::{
@@ -220,6 +221,7 @@ pub fn map_observation(
         })
     });
 
+    let facts = map_facts(obs, base, &mut problems);
     let mapped = map_value(obs, base, &mut problems);
     let interpretation = map_interpretation(obs, base, &mut problems);
     let test = resolve_test(&codes, resolver);
@@ -260,7 +262,7 @@ pub fn map_observation(
         modality: modality(obs),
         on_anticoagulation,
         note: (!notes.is_empty()).then(|| notes.join("\n")),
-        facts: Default::default(),
+        facts,
     };
     let value_problems = check_result_value(&result, |field| match (field, mapped.element) {
         ("modality", _) => format!("{base}.method"),

@@ -535,3 +535,78 @@ fn a_batch_of_a_hundred_observations_parses_entry_by_entry() {
     assert!(bundle.entries.iter().all(|e| e.outcome.is_ok()));
     assert_eq!(bundle.entries[99].index, 99);
 }
+
+/// The progesterone fixture (cycle day 21 as a component) with `edit` applied, parsed.
+fn progesterone(edit: impl FnOnce(&mut Value)) -> Result<ParsedObservation, OperationOutcome> {
+    let mut v = json_of(fixture!("observation-progesterone-cycle-day-21.json"));
+    edit(&mut v);
+    parse(&serde_json::to_vec(&v).unwrap())
+}
+
+#[test]
+fn sample_facts_are_read_from_components_and_the_partner_extension() {
+    let r = progesterone(|_| {}).unwrap().result;
+    assert_eq!(r.test, Some(TestCode::Progesterone));
+    assert_eq!(r.facts.cycle_day, Some(21));
+    assert_eq!(r.facts.days_before_menses, None);
+
+    let r = progesterone(|o| {
+        o["component"][0]["code"]["coding"][0]["code"] = json!("days_before_menses");
+        o["component"][0] = json!({"code": o["component"][0]["code"].clone(),
+                                   "valueQuantity": {"value": 7, "unit": "d"}});
+        o["component"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"code": {"text": "a component of the lab's own"}, "valueString": "x"}));
+        o["extension"] = json!([{"url": crate::ingest::facts::EXT_PARTNER_MRN,
+                                 "valueString": " P-1 "}]);
+    })
+    .unwrap()
+    .result;
+    assert_eq!(r.facts.days_before_menses, Some(7));
+    assert_eq!(r.facts.cycle_day, None);
+    assert_eq!(r.facts.partner_mrn.as_deref(), Some("P-1"));
+}
+
+#[test]
+fn bad_sample_facts_are_errors_at_their_element() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("cycle day 0", json!({"valueInteger": 0}), "valueInteger"),
+        ("cycle day 99", json!({"valueInteger": 99}), "valueInteger"),
+        (
+            "cycle day as text",
+            json!({"valueString": "late"}),
+            "valueString",
+        ),
+        (
+            "fractional quantity",
+            json!({"valueQuantity": {"value": 21.5, "unit": "d"}}),
+            "valueQuantity.value",
+        ),
+        (
+            "quantity in weeks",
+            json!({"valueQuantity": {"value": 3, "unit": "wk"}}),
+            "valueQuantity.code",
+        ),
+        ("no value", json!({}), "value[x]"),
+    ];
+    for (case, value, element) in cases {
+        let outcome = progesterone(|o| {
+            let code = o["component"][0]["code"].clone();
+            let mut component = value.clone();
+            component["code"] = code;
+            o["component"][0] = component;
+        })
+        .unwrap_err();
+        assert_eq!(
+            first_issue(&outcome).1,
+            format!("Observation.component[0].{element}"),
+            "{case}"
+        );
+    }
+    let outcome = progesterone(|o| o["component"][0]["valueInteger"] = json!("21")).unwrap_err();
+    assert_eq!(
+        first_issue(&outcome).1,
+        "Observation.component[0].valueInteger"
+    );
+}

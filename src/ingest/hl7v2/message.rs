@@ -8,7 +8,7 @@ use super::header::{check_header, header};
 use super::obx::{read_obx, Obx, ObxContext};
 use super::read::{self, Seg};
 use super::{AckCode, Hl7Patient, MessageHeader, OruMessage, Rejection};
-use crate::domain::result::Subject;
+use crate::domain::result::{SampleFacts, Subject};
 use crate::domain::text::CONTROL_CHARACTER;
 use crate::ingest::incoming::{CodeResolver, IncomingResult};
 use crate::ingest::limits::{
@@ -29,6 +29,7 @@ fn reject(header: Option<MessageHeader>, problems: Vec<FeedProblem>) -> Box<Reje
 struct Group {
     subject: Option<Subject>,
     anticoagulation: Option<bool>,
+    facts: SampleFacts,
 }
 
 /// `POST /hl7/v2`: message bytes → the results, or the rejection to ACK with. Never panics, even
@@ -185,6 +186,15 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
                     }
                     Obx::Subject(s) => groups[group].subject = Some(s),
                     Obx::Anticoagulation(b) => groups[group].anticoagulation = Some(b),
+                    Obx::Fact(fact, text) => {
+                        if let Err(m) = fact.set_text(&mut groups[group].facts, &text) {
+                            problems.push(FeedProblem::error(
+                                ProblemKind::Invalid,
+                                seg.loc(5),
+                                format!("{}: {m}", seg.comp(3, 1)),
+                            ));
+                        }
+                    }
                     Obx::Failed => {}
                 }
             }
@@ -207,6 +217,7 @@ pub fn parse_oru(bytes: &[u8], resolver: CodeResolver<'_>) -> Result<OruMessage,
         let g = &groups[*group];
         r.subject = g.subject.unwrap_or(Subject::Patient);
         r.on_anticoagulation = g.anticoagulation.unwrap_or(false);
+        r.facts = g.facts.clone();
         let obx = *obx;
         if r.note.as_deref().is_some_and(note_too_long) {
             problems.push(FeedProblem::error(

@@ -10,7 +10,9 @@
 //! - whose sample, anticoagulation: "ask at order entry" OBXs in the same OBR group, coded in
 //!   `99RPL`: OBX-3 [`AOE_SUBJECT`] with OBX-5 `patient` | `partner` | `pregnancy_tissue`, and OBX-3
 //!   [`AOE_ANTICOAGULATION`] with OBX-5 `Y` | `N`. They apply to every result of the group and are
-//!   not results themselves;
+//!   not results themselves; so are the sample facts (cycle day, days before menses, partner's MRN:
+//!   OBX-3 `RPL-CYCLE-DAY`, `RPL-DAYS-BEFORE-MENSES`, `RPL-PARTNER-MRN`, see
+//!   [`crate::ingest::facts`]);
 //! - modality: OBX-17 (observation method), a code that spells one of ours (`3d_tvus`, `SHG`);
 //! - dates: collected = OBX-14, else OBR-7; reported = OBX-19, else OBR-22, else MSH-7.
 //!

@@ -1,4 +1,5 @@
-//! One OBX → one [`IncomingResult`] (or an ask-at-order-entry answer that qualifies its group).
+//! One OBX → one [`IncomingResult`] (or an ask-at-order-entry answer that qualifies its group: whose
+//! sample, anticoagulation, the sample facts of [`crate::ingest::facts`]).
 //! Problems are located as `OBX^{n}^{field}`.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,6 +9,7 @@ use super::value::{reference_range, value};
 use super::{AOE_ANTICOAGULATION, AOE_SUBJECT};
 use crate::domain::result::{ResultStatus, Subject};
 use crate::ingest::codes::{self, hl7_system};
+use crate::ingest::facts::Fact;
 use crate::ingest::incoming::{resolve_test, CodeResolver, IncomingResult, LabCode};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
 
@@ -28,6 +30,8 @@ pub(super) enum Obx {
     Result(Box<IncomingResult>),
     Subject(Subject),
     Anticoagulation(bool),
+    /// A sample fact (cycle day, days before menses, partner's MRN) as sent in OBX-5.
+    Fact(Fact, String),
     /// Refused; the problems are already recorded.
     Failed,
 }
@@ -79,6 +83,9 @@ pub(super) fn read_obx(
     problems: &mut Vec<FeedProblem>,
 ) -> Obx {
     let code = seg.comp(3, 1);
+    if let Some(fact) = Fact::from_hl7(&code) {
+        return Obx::Fact(fact, seg.comp(5, 1));
+    }
     if code == AOE_SUBJECT || code == AOE_ANTICOAGULATION {
         return aoe(seg, &code, problems);
     }

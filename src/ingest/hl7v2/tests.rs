@@ -470,3 +470,37 @@ proptest::proptest! {
         let _ = parse(mangled.as_bytes()).map(|m| m.ack("A", now())).map_err(|r| r.ack("A", now()));
     }
 }
+
+#[test]
+fn sample_facts_are_ask_at_order_entry_obxs_of_the_group() {
+    let m = parse(fixture!("oru-progesterone-cycle-day.hl7")).unwrap();
+    assert_eq!(m.results.len(), 1, "the cycle-day OBX is not a result");
+    let r = &m.results[0];
+    assert_eq!(r.test, Some(TestCode::Progesterone));
+    assert_eq!(r.facts.cycle_day, Some(21));
+
+    let m = with_obx(
+        "OBX|1|NM|RPL-DAYS-BEFORE-MENSES^^99RPL||7||||||F\r\
+         OBX|2|ST|RPL-PARTNER-MRN^^99RPL||P-0042||||||F\r\
+         OBX|3|NM|3016-3^TSH^LN|1|2.1|m[IU]/L|||||F\r",
+    )
+    .unwrap();
+    let facts = &m.results[0].facts;
+    assert_eq!(facts.days_before_menses, Some(7));
+    assert_eq!(facts.partner_mrn.as_deref(), Some("P-0042"));
+    assert_eq!(facts.cycle_day, None);
+}
+
+#[test]
+fn a_bad_sample_fact_is_ae_at_its_obx_5() {
+    for bad in ["0", "99", "21.5", "day 21", ""] {
+        let rejection = with_obx(&format!(
+            "OBX|1|NM|RPL-CYCLE-DAY^^99RPL||{bad}||||||F\r\
+             OBX|2|NM|3016-3^TSH^LN|1|2.1|m[IU]/L|||||F\r"
+        ))
+        .unwrap_err();
+        assert_eq!(rejection.code, AckCode::Error, "{bad}");
+        assert_eq!(rejection.problems[0].location, "OBX^1^5", "{bad}");
+        assert_eq!(rejection.problems[0].kind, ProblemKind::Invalid, "{bad}");
+    }
+}
