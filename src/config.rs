@@ -104,7 +104,8 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
-    /// Base of the FHIR canonical URLs (`PlanDefinition.url`); default `RPL_PUBLIC_URL` + `/fhir/r4`.
+    /// Base of every FHIR canonical URL (`PlanDefinition.url`, our code systems and extensions);
+    /// default `RPL_PUBLIC_URL` + `/fhir/r4`, else `http://<listen address>/fhir/r4`.
     #[arg(long, env = "RPL_FHIR_BASE")]
     pub fhir_base: Option<String>,
     #[command(flatten)]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 use super::error::ApiError;
+use crate::ingest::Canon;
 use crate::storage::{AnyConnection, Pool};
 
 #[derive(Clone)]
@@ -14,11 +15,17 @@ pub struct AppState {
     pub pool: Pool,
     /// Set once migrations have run; until then every query answers 503.
     pub migrated: Arc<AtomicBool>,
+    /// Our canonical URLs under the configured FHIR base, for every parser and renderer.
+    pub canon: Canon,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, migrated: Arc<AtomicBool>) -> Self {
-        Self { pool, migrated }
+    pub fn new(pool: Pool, migrated: Arc<AtomicBool>, canon: Canon) -> Self {
+        Self {
+            pool,
+            migrated,
+            canon,
+        }
     }
 
     /// Runs `f` on a pooled connection in the blocking thread pool.
