@@ -110,7 +110,8 @@ pub struct ServeArgs {
     /// Pause between two chunks of a clinic re-evaluation, in milliseconds.
     #[arg(long, env = "RPL_REEVALUATION_PAUSE_MS", default_value_t = 20)]
     pub reevaluation_pause_ms: u64,
-    /// Base of the FHIR canonical URLs (`PlanDefinition.url`); default `RPL_PUBLIC_URL` + `/fhir/r4`.
+    /// Base of every FHIR canonical URL (`PlanDefinition.url`, our code systems and extensions);
+    /// default `RPL_PUBLIC_URL` + `/fhir/r4`, else `http://<listen address>/fhir/r4`.
     #[arg(long, env = "RPL_FHIR_BASE")]
     pub fhir_base: Option<String>,
     #[command(flatten)]

@@ -20,6 +20,7 @@ use crate::api::fallback::{not_routed, KnownRoutes};
 use crate::api::state::AppState;
 use crate::auth::{Authenticator, KeyConfig, Role};
 use crate::config::{PublicKeyAlgorithm, ServeArgs};
+use crate::ingest::Canon;
 use crate::storage::{self, Backend};
 
 #[derive(OpenApi)]
@@ -330,7 +331,8 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|e| StartupError::Listen(listen.clone(), e))?;
-        let state = AppState::new(pool.clone(), migrated.clone());
+        let canon = canonical_base(args, addr, development);
+        let state = AppState::new(pool.clone(), migrated.clone(), canon);
         crate::workup::jobs::spawn_worker(
             pool,
             move || migrated.load(Ordering::Acquire),
@@ -360,12 +362,6 @@ impl Application {
             development && is_loopback(&listen),
             args.cds_clients_file.is_some(),
         ));
-        let fhir_base = web::Data::new(crate::api::fhir::FhirBase(args.fhir_base.clone().or_else(
-            || {
-                let public = args.public_url.as_deref()?;
-                Some(format!("{}/fhir/r4", public.trim_end_matches('/')))
-            },
-        )));
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -376,7 +372,6 @@ impl Application {
                 .app_data(auth_data.clone())
                 .app_data(cds_clients.clone())
                 .app_data(public_url.clone())
-                .app_data(fhir_base.clone())
                 .app_data(web::Data::new(limits))
                 .app_data(known.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -417,4 +412,25 @@ impl Application {
             mllp,
         })
     }
+}
+
+/// Our canonical FHIR base, decided once: `RPL_FHIR_BASE`, else `RPL_PUBLIC_URL` + `/fhir/r4`,
+/// else `http://<bound address>/fhir/r4` (fine on a developer's machine; elsewhere a warning,
+/// since EHRs would store URLs that change with the port and the host).
+fn canonical_base(args: &ServeArgs, addr: SocketAddr, development: bool) -> Canon {
+    if let Some(base) = args.fhir_base.as_deref().filter(|b| !b.trim().is_empty()) {
+        return Canon::new(base.trim());
+    }
+    if let Some(public) = args.public_url.as_deref().filter(|p| !p.trim().is_empty()) {
+        return Canon::new(&format!("{}/fhir/r4", public.trim().trim_end_matches('/')));
+    }
+    let base = format!("http://{addr}/fhir/r4");
+    if !development {
+        tracing::warn!(
+            fhir_base = %base,
+            "neither RPL_FHIR_BASE nor RPL_PUBLIC_URL is set: FHIR canonical URLs fall back to the \
+             listen address"
+        );
+    }
+    Canon::new(&base)
 }

@@ -7,13 +7,11 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::auth::{Caller, Role};
+use crate::ingest::Canon;
 use crate::storage::audit::{self, AuditRow};
 
 const DCM: &str = "http://dicom.nema.org/resources/ontology/DCM";
 const RESTFUL: &str = "http://hl7.org/fhir/restful-interaction";
-const ROLES: &str = "https://rpl-workup.dev/fhir/CodeSystem/role";
-const RESOURCES: &str = "https://rpl-workup.dev/fhir/CodeSystem/resource-type";
-const REQUEST_IDS: &str = "https://rpl-workup.dev/fhir/NamingSystem/request-id";
 
 /// FHIR `AuditEvent.action` and the RESTful interaction of one of our actions.
 fn action_codes(action: &str) -> (&'static str, &'static str) {
@@ -27,13 +25,13 @@ fn action_codes(action: &str) -> (&'static str, &'static str) {
 }
 
 /// The row as a FHIR R4 `AuditEvent` (no empty fields).
-pub fn audit_event(row: &AuditRow) -> Value {
+pub fn audit_event(row: &AuditRow, canon: &Canon) -> Value {
     let (action, interaction) = action_codes(&row.action);
     let roles: Vec<Value> = row
         .roles
         .split(',')
         .filter(|r| !r.is_empty())
-        .map(|r| json!({"coding": [{"system": ROLES, "code": r}]}))
+        .map(|r| json!({"coding": [{"system": canon.code_system("role"), "code": r}]}))
         .collect();
     let mut agent = json!({
         "who": {"identifier": {"system": format!("urn:rpl-workup:clinic:{}:actor", row.clinic_id), "value": row.actor}},
@@ -57,7 +55,7 @@ pub fn audit_event(row: &AuditRow) -> Value {
         "detail": [{"type": "request_id", "valueString": row.request_id}],
     });
     if let Some(id) = &row.resource_id {
-        resource["what"] = json!({"identifier": {"system": RESOURCES, "value": format!("{}/{id}", row.resource_type)}});
+        resource["what"] = json!({"identifier": {"system": canon.code_system("resource-type"), "value": format!("{}/{id}", row.resource_type)}});
     }
     entities.push(resource);
     json!({
@@ -75,7 +73,7 @@ pub fn audit_event(row: &AuditRow) -> Value {
             "type": [{"system": "http://terminology.hl7.org/CodeSystem/security-source-type", "code": "4", "display": "Application Server"}],
         },
         "entity": entities,
-        "extension": [{"url": REQUEST_IDS, "valueString": row.request_id}],
+        "extension": [{"url": canon.extension("request-id"), "valueString": row.request_id}],
     })
 }
 
@@ -106,5 +104,5 @@ pub async fn get_audit_event(
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")
-        .json(audit_event(&row)))
+        .json(audit_event(&row, &state.canon)))
 }

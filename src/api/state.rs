@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 use super::error::ApiError;
+use crate::ingest::Canon;
 use crate::storage::{AnyConnection, Pool};
 
 #[derive(Clone)]
@@ -16,14 +17,17 @@ pub struct AppState {
     pub migrated: Arc<AtomicBool>,
     /// Wakes the clinic re-evaluation worker when a job was recorded.
     pub reevaluation: crate::workup::jobs::Wakeup,
+    /// Our canonical URLs under the configured FHIR base, for every parser and renderer.
+    pub canon: Canon,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, migrated: Arc<AtomicBool>) -> Self {
+    pub fn new(pool: Pool, migrated: Arc<AtomicBool>, canon: Canon) -> Self {
         Self {
             pool,
             migrated,
             reevaluation: Default::default(),
+            canon,
         }
     }
 

@@ -5,25 +5,21 @@ use crate::domain::result::{Interpretation, Modality};
 
 use super::incoming::LOINC_SYSTEM;
 
-/// The base of our own FHIR canonical URLs (code systems and extensions). A placeholder until the
-/// project registers a real one; every URL below derives from it.
-pub const RPL_FHIR_BASE: &str = "https://rpl-workup.example.org/fhir";
-/// Our test codes (`anticardiolipin_igg`, `uterine_imaging`) as a FHIR code system.
-pub const RPL_TEST_SYSTEM: &str = "https://rpl-workup.example.org/fhir/CodeSystem/test";
-/// Our findings (`balanced_rearrangement`, `septate`, `positive`) as a FHIR code system.
-pub const RPL_FINDING_SYSTEM: &str = "https://rpl-workup.example.org/fhir/CodeSystem/finding";
-/// Our imaging modalities (`3d_tvus`, `shg`) as a FHIR code system.
-pub const RPL_MODALITY_SYSTEM: &str = "https://rpl-workup.example.org/fhir/CodeSystem/modality";
-/// HL7 v2 coding system name for all of the above (a `99zzz` local system, HL7 table 0396).
+// Our FHIR code systems and extensions live under the configured base: see `super::canon`.
+/// HL7 v2 coding system name for our own codes (tests, findings, modalities; a `99zzz` local
+/// system, HL7 table 0396).
 pub const RPL_HL7_SYSTEM: &str = "99RPL";
 /// SNOMED CT, as FHIR names it.
 pub const SNOMED_SYSTEM: &str = "http://snomed.info/sct";
 /// UCUM, as FHIR names it.
 pub const UCUM_SYSTEM: &str = "http://unitsofmeasure.org";
 
-/// Whether `system` is one of ours (any of the FHIR URIs above, or HL7 `99RPL`).
+/// Whether `system` is one of ours without knowing the configured base: HL7 `99RPL`, or a code
+/// system under the deprecated `https://rpl-workup.example.org/fhir` alias. Feeds that carry FHIR
+/// URIs ask [`Canon::is_ours`](super::canon::Canon::is_ours) instead.
 pub fn is_rpl_system(system: &str) -> bool {
-    system == RPL_HL7_SYSTEM || system.starts_with(RPL_FHIR_BASE)
+    system == RPL_HL7_SYSTEM
+        || system.starts_with(&format!("{}/CodeSystem/", super::canon::LEGACY_FHIR_BASE))
 }
 
 /// Normalises an HL7 v2 coding system name to the FHIR URI for LOINC and SNOMED; others stay.
@@ -148,7 +144,7 @@ mod tests {
             (LOINC_SYSTEM, "LA6577-6", Some("negative")),
             (LOINC_SYSTEM, "LA6706-1", Some("heterozygous")),
             (
-                RPL_FINDING_SYSTEM,
+                "https://rpl-workup.example.org/fhir/CodeSystem/finding",
                 "balanced_rearrangement",
                 Some("balanced_rearrangement"),
             ),

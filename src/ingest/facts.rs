@@ -1,9 +1,10 @@
 //! Sample facts (clinical-rules.md §6.5, §6.7) as the FHIR and HL7 v2 feeds carry them: the codes,
 //! the extension URL and the one check of their values, in one place.
 //!
-//! - **FHIR R4** Observation: cycle timing as `component`s coded in [`RPL_FACT_SYSTEM`]
-//!   (`cycle_day`, `days_before_menses`) with `valueInteger` or `valueQuantity` (unit `d`); the
-//!   partner's MRN as the [`EXT_PARTNER_MRN`] extension (`valueString`). There is no LOINC code for
+//! - **FHIR R4** Observation: cycle timing as `component`s coded in our code system
+//!   [`FACT_CODE_SYSTEM`] under the configured FHIR base (`cycle_day`, `days_before_menses`) with
+//!   `valueInteger` or `valueQuantity` (unit `d`); the partner's MRN as our extension
+//!   [`PARTNER_MRN_EXTENSION`] (`valueString`). There is no LOINC code for
 //!   "day of the menstrual cycle when the sample was drawn", so our own code system is used.
 //! - **HL7 v2** ORU: "ask at order entry" OBXs in the same OBR group (like `RPL-SUBJECT`), OBX-3
 //!   coded in `99RPL`: [`AOE_CYCLE_DAY`] and [`AOE_DAYS_BEFORE_MENSES`] (OBX-2 `NM`, OBX-5 a whole
@@ -11,12 +12,14 @@
 //!   group and are not results themselves.
 
 use crate::domain::result::SampleFacts;
+use crate::ingest::Canon;
 
-/// Our FHIR code system of sample facts (codes [`CYCLE_DAY`], [`DAYS_BEFORE_MENSES`]).
-pub const RPL_FACT_SYSTEM: &str = "https://rpl-workup.example.org/fhir/CodeSystem/sample-fact";
-/// Extension on an Observation naming the partner whose sample it is: `valueString`, the MRN.
-pub const EXT_PARTNER_MRN: &str =
-    "https://rpl-workup.example.org/fhir/StructureDefinition/partner-mrn";
+/// Our FHIR code system of sample facts (codes [`CYCLE_DAY`], [`DAYS_BEFORE_MENSES`]), by name
+/// under the configured base (`{base}/CodeSystem/sample-fact`).
+pub const FACT_CODE_SYSTEM: &str = "sample-fact";
+/// Our extension on an Observation naming the partner whose sample it is (`valueString`, the MRN),
+/// by name under the configured base (`{base}/StructureDefinition/partner-mrn`).
+pub const PARTNER_MRN_EXTENSION: &str = "partner-mrn";
 /// FHIR component code: day of the menstrual cycle the sample was drawn on (day 1 = first day of
 /// menses).
 pub const CYCLE_DAY: &str = "cycle_day";
@@ -51,11 +54,14 @@ impl Fact {
         }
     }
 
-    /// The fact a FHIR component code (in [`RPL_FACT_SYSTEM`]) names: the timing facts only.
-    pub fn from_fhir_component(system: &str, code: &str) -> Option<Fact> {
-        match (system, code) {
-            (RPL_FACT_SYSTEM, CYCLE_DAY) => Some(Fact::CycleDay),
-            (RPL_FACT_SYSTEM, DAYS_BEFORE_MENSES) => Some(Fact::DaysBeforeMenses),
+    /// The fact a FHIR component code (in [`FACT_CODE_SYSTEM`]) names: the timing facts only.
+    pub fn from_fhir_component(canon: &Canon, system: &str, code: &str) -> Option<Fact> {
+        if !canon.is_code_system(system, FACT_CODE_SYSTEM) {
+            return None;
+        }
+        match code {
+            CYCLE_DAY => Some(Fact::CycleDay),
+            DAYS_BEFORE_MENSES => Some(Fact::DaysBeforeMenses),
             _ => None,
         }
     }
@@ -148,16 +154,23 @@ mod tests {
     fn only_our_codes_name_facts() {
         assert_eq!(Fact::from_hl7("RPL-CYCLE-DAY"), Some(Fact::CycleDay));
         assert_eq!(Fact::from_hl7("RPL-SUBJECT"), None);
+        let canon = Canon::new("https://fhir.clinic.test/fhir/r4");
+        let ours = canon.code_system(FACT_CODE_SYSTEM);
         assert_eq!(
-            Fact::from_fhir_component(RPL_FACT_SYSTEM, "days_before_menses"),
+            Fact::from_fhir_component(&canon, &ours, "days_before_menses"),
             Some(Fact::DaysBeforeMenses)
         );
+        let legacy = "https://rpl-workup.example.org/fhir/CodeSystem/sample-fact";
         assert_eq!(
-            Fact::from_fhir_component("http://loinc.org", "cycle_day"),
+            Fact::from_fhir_component(&canon, legacy, "cycle_day"),
+            Some(Fact::CycleDay)
+        );
+        assert_eq!(
+            Fact::from_fhir_component(&canon, "http://loinc.org", "cycle_day"),
             None
         );
         assert_eq!(
-            Fact::from_fhir_component(RPL_FACT_SYSTEM, "partner_mrn"),
+            Fact::from_fhir_component(&canon, &ours, "partner_mrn"),
             None
         );
     }

@@ -57,6 +57,16 @@ pub fn no_local_codes(_system: &str, _code: &str) -> Option<TestCode> {
 /// code (any system, including a LOINC code the catalogue lacks) the clinic's resolver knows; else
 /// `None` (unmapped: stored and reported, never dropped).
 pub fn resolve_test(codes: &[LabCode], resolver: CodeResolver<'_>) -> Option<TestCode> {
+    resolve_test_with(codes, &is_rpl_system, resolver)
+}
+
+/// [`resolve_test`], with `ours` deciding which systems are our own test codes (the FHIR feed:
+/// the configured base or the deprecated alias).
+pub fn resolve_test_with(
+    codes: &[LabCode],
+    ours: &dyn Fn(&str) -> bool,
+    resolver: CodeResolver<'_>,
+) -> Option<TestCode> {
     codes
         .iter()
         .filter(|c| c.is_loinc())
@@ -64,7 +74,7 @@ pub fn resolve_test(codes: &[LabCode], resolver: CodeResolver<'_>) -> Option<Tes
         .or_else(|| {
             codes
                 .iter()
-                .filter(|c| is_rpl_system(&c.system))
+                .filter(|c| ours(&c.system))
                 .find_map(|c| TestCode::parse(&c.code))
         })
         .or_else(|| codes.iter().find_map(|c| resolver(&c.system, &c.code)))

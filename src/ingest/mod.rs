@@ -6,6 +6,7 @@
 //! Pure: functions from bytes/values to values. May import `domain`, serde, chrono, hl7-parser,
 //! sha2; never actix or diesel, never a clock (callers pass `now` and new control ids).
 
+pub mod canon;
 pub mod codes;
 pub mod facts;
 pub mod fhir;
@@ -17,6 +18,7 @@ pub mod limits;
 pub mod problem;
 pub mod text;
 
+pub use canon::Canon;
 pub use fingerprint::Fingerprint;
 pub use incoming::{no_local_codes, CodeResolver, IncomingResult, LabCode, LOINC_SYSTEM};
 pub use problem::{FeedProblem, ProblemKind, Severity};

@@ -125,6 +125,16 @@ async fn an_audit_row_exports_as_a_fhir_audit_event_for_admins_of_its_clinic_onl
         "clinician-user"
     );
     assert_eq!(event["agent"][0]["requestor"], true);
+    // No base configured: canonical URLs fall back to the listen address, never a fixed host.
+    let base = format!("{}/fhir/r4", app.base);
+    assert_eq!(
+        event["agent"][0]["role"][0]["coding"][0]["system"],
+        format!("{base}/CodeSystem/role")
+    );
+    assert_eq!(
+        event["extension"][0]["url"],
+        format!("{base}/StructureDefinition/request-id")
+    );
     assert_eq!(
         event["entity"][0]["what"]["reference"],
         format!("Patient/{id}")

@@ -60,9 +60,11 @@ async fn profiles_are_plan_definitions_valid_against_fhir_r4_with_canonical_urls
         eshre["url"],
         format!("{PUBLIC}/fhir/r4/PlanDefinition/eshre-2022")
     );
-    assert!(!bundle
-        .to_string()
-        .contains("example.org/fhir/CodeSystem/item"));
+    assert!(!bundle.to_string().contains("rpl-workup.example.org"));
+    assert_eq!(
+        eshre["action"][0]["code"][0]["coding"][0]["system"],
+        format!("{PUBLIC}/fhir/r4/CodeSystem/item")
+    );
     let thyroid = eshre["action"]
         .as_array()
         .unwrap()
@@ -198,4 +200,119 @@ async fn apply_and_rpl_workup_return_a_valid_care_plan_with_proposed_orders_and_
         .filter(|r| r["resource_type"] == "care_plan")
         .count();
     assert_eq!(care_plan_reads, 2);
+}
+
+#[actix_web::test]
+async fn rpl_fhir_base_wins_over_the_public_url_for_every_canonical_url() {
+    let base = "https://terminology.clinic-a.example/rpl/fhir";
+    let app = spawn_app_with(|args| {
+        args.public_url = Some(PUBLIC.to_owned());
+        args.fhir_base = Some(format!("{base}/"));
+    })
+    .await;
+    let res = app
+        .get("/fhir/r4/PlanDefinition/eshre-2022", &app.clinician())
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let plan = res.json();
+    assert_eq!(plan["url"], format!("{base}/PlanDefinition/eshre-2022"));
+    assert_eq!(
+        plan["action"][0]["code"][0]["coding"][0]["system"],
+        format!("{base}/CodeSystem/item")
+    );
+    assert!(!plan.to_string().contains(&format!("{PUBLIC}/fhir/r4")));
+}
+
+fn assert_outcome(res: &Resp, status: u16, code: &str) -> Value {
+    assert_eq!(res.status, status, "{}", res.text());
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/fhir+json")
+    );
+    let body = res.json();
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    assert_eq!(body["issue"][0]["code"], code, "{body}");
+    assert_valid_fhir(&body);
+    body
+}
+
+#[actix_web::test]
+async fn fhir_workup_errors_are_operation_outcomes_never_problem_json() {
+    let app = fhir_app().await;
+    rpl_patient(&app, "FHIR-2", None).await;
+    let apply = |subject: &str| format!("/fhir/r4/PlanDefinition/eshre-2022/$apply{subject}");
+    let post = |path: String, token: Option<String>| {
+        let app = &app;
+        async move {
+            app.send("POST", &path, token.as_deref(), None, None, &[])
+                .await
+        }
+    };
+
+    let res = app
+        .send("GET", "/fhir/r4/PlanDefinition", None, None, None, &[])
+        .await;
+    assert_outcome(&res, 401, "login");
+    assert!(res.header("www-authenticate").is_some());
+    let res = app
+        .send(
+            "GET",
+            "/fhir/r4/Patient/FHIR-2/$rpl-workup",
+            Some("not-a-jwt"),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_outcome(&res, 401, "login");
+    let res = post(apply("?subject=Patient/FHIR-2"), None).await;
+    assert_outcome(&res, 401, "login");
+
+    let lab = Some(app.lab());
+    assert_outcome(
+        &app.get("/fhir/r4/PlanDefinition/eshre-2022", &app.lab())
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_outcome(
+        &post(apply("?subject=Patient/FHIR-2"), lab).await,
+        403,
+        "forbidden",
+    );
+
+    let clinician = Some(app.clinician());
+    assert_outcome(
+        &app.get("/fhir/r4/PlanDefinition/nope", &app.clinician())
+            .await,
+        404,
+        "not-found",
+    );
+    assert_outcome(
+        &app.get("/fhir/r4/Patient/NOBODY/$rpl-workup", &app.clinician())
+            .await,
+        404,
+        "not-found",
+    );
+    assert_outcome(
+        &post(
+            "/fhir/r4/PlanDefinition/nope/$apply?subject=Patient/FHIR-2".to_owned(),
+            clinician.clone(),
+        )
+        .await,
+        404,
+        "not-found",
+    );
+    for bad in [
+        "",
+        "?subject=Practitioner/7",
+        "?subject=Patient/",
+        "?subject=FHIR-2",
+    ] {
+        let body = assert_outcome(&post(apply(bad), clinician.clone()).await, 422, "invalid");
+        assert_eq!(
+            body["issue"][0]["expression"][0], "subject",
+            "{bad}: {body}"
+        );
+    }
 }

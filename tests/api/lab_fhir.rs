@@ -339,6 +339,8 @@ async fn an_idempotency_key_on_the_fhir_feed_replays_status_body_and_location() 
     assert_eq!(assert_outcome(&other, 422)["issue"][0]["code"], "conflict");
 }
 
+/// The fixture still uses the deprecated `https://rpl-workup.example.org/fhir` extension and code
+/// system URLs: accepted on input so that existing lab integrations keep working.
 #[actix_web::test]
 async fn a_tissue_karyotype_is_stored_for_the_pregnancy_tissue() {
     let app = spawn_app().await;
@@ -353,6 +355,23 @@ async fn a_tissue_karyotype_is_stored_for_the_pregnancy_tissue() {
     assert_eq!(res.status, 201, "{}", res.text());
     let results = results_of(&app, &patient).await;
     assert_eq!(results[0]["test"], "karyotype");
+    assert_eq!(results[0]["subject"], "pregnancy_tissue");
+    assert_eq!(results[0]["value"]["finding"], "aneuploidy");
+}
+
+#[actix_web::test]
+async fn our_extensions_and_code_systems_are_read_under_the_configured_fhir_base() {
+    let base = "https://rpl.clinic-a.test/fhir/r4";
+    let app = spawn_app_with(|args| args.fhir_base = Some(base.to_owned())).await;
+    let patient = patient_0042(&app).await;
+    let body = fixture_with(
+        "fhir/observation-karyotype-tissue.json",
+        &[("https://rpl-workup.example.org/fhir", base)],
+    );
+    assert!(String::from_utf8_lossy(&body).contains(base));
+    let res = post_fhir(&app, "/fhir/r4/Observation", body, &[]).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let results = results_of(&app, &patient).await;
     assert_eq!(results[0]["subject"], "pregnancy_tissue");
     assert_eq!(results[0]["value"]["finding"], "aneuploidy");
 }

@@ -17,7 +17,7 @@ use crate::api::unit_of_work::audited;
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::profile::Profile;
-use crate::ingest::codes::is_rpl_system;
+use crate::ingest::Canon;
 use crate::ingest::LOINC_SYSTEM;
 use crate::storage::{self, cds::IssuedRow};
 use crate::workup::{self, record::clinic_today};
@@ -35,7 +35,7 @@ pub const ORDER_OVERRIDE_REASONS: [(&str, &str); 3] = [
 const ITEM_SYSTEM: &str = "https://rpl-workup.dev/cds/item";
 
 /// The tests a FHIR `ServiceRequest` orders: LOINC codes, or our test codes.
-fn ordered_tests(request: &Value) -> Vec<TestCode> {
+fn ordered_tests(request: &Value, canon: &Canon) -> Vec<TestCode> {
     let codings = request
         .pointer("/code/coding")
         .and_then(Value::as_array)
@@ -48,7 +48,7 @@ fn ordered_tests(request: &Value) -> Vec<TestCode> {
             let code = c.get("code")?.as_str()?.trim();
             if system == LOINC_SYSTEM {
                 TestCode::from_loinc(code)
-            } else if is_rpl_system(system) {
+            } else if canon.is_ours(system) {
                 TestCode::parse(code)
             } else {
                 None
@@ -157,6 +157,7 @@ pub async fn cds_order_select(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, hook, public_url) = accept_hook(&req, &state, payload, "order-select").await?;
+    let canon = state.canon.clone();
     let cards = audited(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
@@ -172,7 +173,7 @@ pub async fn cds_order_select(
         for request in
             selected_requests(&hook.context.selections, hook.context.draft_orders.as_ref())
         {
-            for test in ordered_tests(&request) {
+            for test in ordered_tests(&request, &canon) {
                 for item in advised_against(&checklist.items, &profile, test) {
                     if !seen.contains(&item.id) {
                         seen.push(item.id);

@@ -2,11 +2,12 @@
 //! `GET /fhir/r4/PlanDefinition[/{id}]` (the clinic's profiles, built-in and its own),
 //! `POST /fhir/r4/PlanDefinition/{id}/$apply?subject=Patient/{mrn}` and
 //! `GET /fhir/r4/Patient/{mrn}/$rpl-workup` (the checklist as a `CarePlan`). Canonical URLs come
-//! from `RPL_FHIR_BASE` (default `RPL_PUBLIC_URL` + `/fhir/r4`, else the request's own base).
+//! from the configured base ([`Canon`](crate::ingest::Canon) in [`AppState`]): `RPL_FHIR_BASE`,
+//! default `RPL_PUBLIC_URL` + `/fhir/r4`, else `http://<listen address>/fhir/r4`.
 
 pub mod resources;
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::IntoParams;
@@ -14,6 +15,7 @@ use utoipa::IntoParams;
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::extract::RequestId;
+use crate::api::lab::fhir_error;
 use crate::api::patients::require_clinical;
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
@@ -21,41 +23,40 @@ use crate::auth::Caller;
 use crate::storage::{clinics, patients};
 use crate::workup::{self, record::today};
 
-/// The configured FHIR base (`RPL_FHIR_BASE`, else `RPL_PUBLIC_URL` + `/fhir/r4`).
-#[derive(Debug, Clone, Default)]
-pub struct FhirBase(pub Option<String>);
-
 const FHIR_JSON: &str = "application/fhir+json";
-
-fn base(req: &HttpRequest) -> String {
-    if let Some(b) = req
-        .app_data::<web::Data<FhirBase>>()
-        .and_then(|b| b.0.clone())
-    {
-        return b.trim_end_matches('/').to_owned();
-    }
-    let info = req.connection_info();
-    format!("{}://{}/fhir/r4", info.scheme(), info.host())
-}
 
 fn fhir(body: &Value) -> HttpResponse {
     HttpResponse::Ok().content_type(FHIR_JSON).json(body)
 }
 
+/// The answer, or the error as a FHIR `OperationOutcome` (never problem+json on `/fhir/r4`).
+fn answer(result: Result<HttpResponse, ApiError>) -> HttpResponse {
+    result.unwrap_or_else(|e| fhir_error(&e))
+}
+
 /// The clinic's profiles as `PlanDefinition`s (a `searchset` Bundle).
 #[utoipa::path(
     tag = "profiles",
-    responses((status = 200, description = "A searchset Bundle of PlanDefinitions", body = Object, content_type = "application/fhir+json")),
+    responses(
+        (status = 200, description = "A searchset Bundle of PlanDefinitions", body = Object, content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"), (status = 403, description = "Not a clinician or admin token (OperationOutcome)", content_type = "application/fhir+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/fhir/r4/PlanDefinition")]
 pub async fn list_plan_definitions(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
+) -> HttpResponse {
+    answer(list(&state, caller).await)
+}
+
+async fn list(
+    state: &AppState,
+    caller: Result<Caller, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller?;
     require_clinical(&caller)?;
-    let base = base(&req);
     let clinic = caller.clinic.as_str().to_owned();
     let profiles = state
         .db(move |conn| Ok(workup::profiles::list_profiles(conn, &clinic)?))
@@ -63,7 +64,7 @@ pub async fn list_plan_definitions(
     let entries: Vec<Value> = profiles
         .iter()
         .map(|p| {
-            let resource = resources::plan_definition(p, &base);
+            let resource = resources::plan_definition(p, &state.canon);
             json!({"fullUrl": resource["url"], "resource": resource, "search": {"mode": "match"}})
         })
         .collect();
@@ -75,20 +76,30 @@ pub async fn list_plan_definitions(
 #[utoipa::path(
     tag = "profiles",
     params(("id" = String, Path, description = "The profile id, e.g. eshre-2022")),
-    responses((status = 200, description = "The PlanDefinition", body = Object, content_type = "application/fhir+json")),
+    responses(
+        (status = 200, description = "The PlanDefinition", body = Object, content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"), (status = 403, description = "Not a clinician or admin token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 404, description = "No such profile in this clinic (OperationOutcome `not-found`)", content_type = "application/fhir+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/fhir/r4/PlanDefinition/{id}")]
 pub async fn read_plan_definition(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     id: web::Path<String>,
+) -> HttpResponse {
+    answer(read(&state, caller, id.into_inner()).await)
+}
+
+async fn read(
+    state: &AppState,
+    caller: Result<Caller, ApiError>,
+    id: String,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller?;
     require_clinical(&caller)?;
-    let base = base(&req);
     let clinic = caller.clinic.as_str().to_owned();
-    let id = id.into_inner();
     let profile = state
         .db(move |conn| {
             Ok(workup::profiles::list_profiles(conn, &clinic)?
@@ -97,7 +108,7 @@ pub async fn read_plan_definition(
         })
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(fhir(&resources::plan_definition(&profile, &base)))
+    Ok(fhir(&resources::plan_definition(&profile, &state.canon)))
 }
 
 /// `$apply` parameters.
@@ -113,8 +124,8 @@ fn care_plan_of(
     request_id: RequestId,
     mrn: String,
     profile: Option<String>,
-    base: String,
 ) -> impl std::future::Future<Output = Result<Value, ApiError>> + '_ {
+    let canon = state.canon.clone();
     audited(state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let patient = patients::find_by_mrn(conn, clinic, &mrn)?.ok_or(ApiError::NotFound)?;
@@ -131,7 +142,7 @@ fn care_plan_of(
             identifier["system"] = json!(system);
         }
         let subject = json!({"identifier": identifier});
-        let plan = resources::care_plan(&checklist, &profile_spec, &subject, &base);
+        let plan = resources::care_plan(&checklist, &profile_spec, &subject, &canon);
         let access = Access::new("read", "care_plan", &patient.id, &patient.id);
         Ok((plan, vec![access]))
     })
@@ -141,48 +152,66 @@ fn care_plan_of(
 #[utoipa::path(
     tag = "checklist",
     params(("id" = String, Path, description = "The profile id"), ApplyQuery),
-    responses((status = 200, description = "A CarePlan with a contained RequestGroup", body = Object, content_type = "application/fhir+json")),
+    responses(
+        (status = 200, description = "A CarePlan with a contained RequestGroup", body = Object, content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"), (status = 403, description = "Not a clinician or admin token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 404, description = "No such profile or patient in this clinic (OperationOutcome `not-found`)", content_type = "application/fhir+json"),
+        (status = 422, description = "`subject` missing or not `Patient/{mrn}` (OperationOutcome `invalid`, expression `subject`)", content_type = "application/fhir+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/fhir/r4/PlanDefinition/{id}/$apply")]
 pub async fn apply_plan_definition(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     request_id: RequestId,
     id: web::Path<String>,
-    query: web::Query<ApplyQuery>,
-) -> Result<HttpResponse, ApiError> {
-    require_clinical(&caller)?;
-    let mrn = query
-        .subject
-        .strip_prefix("Patient/")
-        .filter(|m| !m.trim().is_empty())
-        .ok_or_else(|| ApiError::field("subject", "must be Patient/{mrn}"))?
-        .to_owned();
-    let id = id.into_inner();
-    let base = base(&req);
-    let plan = care_plan_of(&state, caller, request_id, mrn, Some(id), base).await?;
-    Ok(fhir(&plan))
+    query: Result<web::Query<ApplyQuery>, actix_web::Error>,
+) -> HttpResponse {
+    answer(
+        async {
+            let caller = caller?;
+            require_clinical(&caller)?;
+            let subject = query.ok().map(|q| q.into_inner().subject);
+            let mrn = subject
+                .as_deref()
+                .and_then(|s| s.strip_prefix("Patient/"))
+                .filter(|m| !m.trim().is_empty())
+                .ok_or_else(|| ApiError::field("subject", "must be Patient/{mrn}"))?
+                .to_owned();
+            let id = id.into_inner();
+            let plan = care_plan_of(&state, caller, request_id, mrn, Some(id)).await?;
+            Ok(fhir(&plan))
+        }
+        .await,
+    )
 }
 
 /// The patient's checklist under her profile as a `CarePlan`.
 #[utoipa::path(
     tag = "checklist",
     params(("mrn" = String, Path, description = "The patient's MRN")),
-    responses((status = 200, description = "A CarePlan with a contained RequestGroup", body = Object, content_type = "application/fhir+json")),
+    responses(
+        (status = 200, description = "A CarePlan with a contained RequestGroup", body = Object, content_type = "application/fhir+json"),
+        (status = 401, description = "No or bad token (OperationOutcome)", content_type = "application/fhir+json"), (status = 403, description = "Not a clinician or admin token (OperationOutcome)", content_type = "application/fhir+json"),
+        (status = 404, description = "No such patient in this clinic (OperationOutcome `not-found`)", content_type = "application/fhir+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/fhir/r4/Patient/{mrn}/$rpl-workup")]
 pub async fn patient_workup(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     request_id: RequestId,
     mrn: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    require_clinical(&caller)?;
-    let base = base(&req);
-    let plan = care_plan_of(&state, caller, request_id, mrn.into_inner(), None, base).await?;
-    Ok(fhir(&plan))
+) -> HttpResponse {
+    answer(
+        async {
+            let caller = caller?;
+            require_clinical(&caller)?;
+            let plan = care_plan_of(&state, caller, request_id, mrn.into_inner(), None).await?;
+            Ok(fhir(&plan))
+        }
+        .await,
+    )
 }

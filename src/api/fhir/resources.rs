@@ -8,12 +8,11 @@ use crate::api::cds::cards::to_order;
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{Checklist, ItemStatus};
 use crate::domain::profile::{Profile, Stance};
-use crate::ingest::codes::RPL_TEST_SYSTEM;
-use crate::ingest::LOINC_SYSTEM;
+use crate::ingest::{Canon, LOINC_SYSTEM};
 
 /// Our code system for checklist items, under the configured base.
-fn item_system(base: &str) -> String {
-    format!("{base}/CodeSystem/item")
+fn item_system(canon: &Canon) -> String {
+    canon.code_system("item")
 }
 
 /// A FHIR id (`[A-Za-z0-9\-\.]{1,64}`) for a profile id.
@@ -35,11 +34,13 @@ pub fn fhir_id(id: &str) -> String {
     out
 }
 
-fn test_coding(test: TestCode) -> Value {
+fn test_coding(test: TestCode, canon: &Canon) -> Value {
     let entry = test.entry();
     match entry.loinc.first() {
         Some(loinc) => json!({"system": LOINC_SYSTEM, "code": loinc, "display": entry.title}),
-        None => json!({"system": RPL_TEST_SYSTEM, "code": test.as_str(), "display": entry.title}),
+        None => {
+            json!({"system": canon.test_system(), "code": test.as_str(), "display": entry.title})
+        }
     }
 }
 
@@ -77,7 +78,8 @@ fn condition(stance: &Stance) -> Value {
 
 /// A profile as a `PlanDefinition`: one action per item with its condition, its components'
 /// codes (LOINC, else ours) as `input`, and the recommendation as `documentation`.
-pub fn plan_definition(profile: &Profile, base: &str) -> Value {
+pub fn plan_definition(profile: &Profile, canon: &Canon) -> Value {
+    let base = canon.base();
     let id = fhir_id(&profile.id);
     let actions: Vec<Value> = profile
         .items
@@ -91,7 +93,7 @@ pub fn plan_definition(profile: &Profile, base: &str) -> Value {
                 .unwrap_or_default();
             let mut codes: Vec<Value> = Vec::new();
             for c in &item.components {
-                let coding = test_coding(c.test);
+                let coding = test_coding(c.test, canon);
                 if !codes.contains(&coding) {
                     codes.push(coding);
                 }
@@ -100,7 +102,7 @@ pub fn plan_definition(profile: &Profile, base: &str) -> Value {
                 "id": fhir_id(item.id.as_str()),
                 "title": item.id.title(),
                 "description": r.text,
-                "code": [{"coding": [{"system": item_system(base), "code": item.id.as_str(),
+                "code": [{"coding": [{"system": item_system(canon), "code": item.id.as_str(),
                                       "display": item.id.title()}]}],
                 "documentation": [{"type": "documentation", "label": strength,
                                    "display": r.source, "citation": r.text}],
@@ -131,11 +133,17 @@ pub fn plan_definition(profile: &Profile, base: &str) -> Value {
 /// A patient's checklist as a `CarePlan` (`intent: proposal`) with a contained `RequestGroup`:
 /// outstanding and repeat-due items as proposed `ServiceRequest`s, abnormal ones as
 /// `DetectedIssue`s. `subject` is the patient's reference (by MRN identifier).
-pub fn care_plan(checklist: &Checklist, profile: &Profile, subject: &Value, base: &str) -> Value {
+pub fn care_plan(
+    checklist: &Checklist,
+    profile: &Profile,
+    subject: &Value,
+    canon: &Canon,
+) -> Value {
+    let base = canon.base();
     let mut contained: Vec<Value> = Vec::new();
     let mut actions: Vec<Value> = Vec::new();
     for item in &checklist.items {
-        let code = json!({"coding": [{"system": item_system(base), "code": item.id.as_str(),
+        let code = json!({"coding": [{"system": item_system(canon), "code": item.id.as_str(),
                                       "display": item.title}]});
         match item.status {
             ItemStatus::Outstanding | ItemStatus::RepeatDue => {
@@ -144,7 +152,7 @@ pub fn care_plan(checklist: &Checklist, profile: &Profile, subject: &Value, base
                     let mut request = json!({
                         "resourceType": "ServiceRequest", "id": id, "status": "draft",
                         "intent": "proposal", "subject": subject,
-                        "code": {"coding": [test_coding(test)], "text": test.entry().title},
+                        "code": {"coding": [test_coding(test, canon)], "text": test.entry().title},
                         "reasonCode": [code],
                     });
                     if partner {

@@ -24,21 +24,23 @@ use crate::ingest::fhir::{
     parse_bundle, parse_observation, response_bundle, BundleKind, EntryResponse, OperationOutcome,
     OutcomeIssue,
 };
-use crate::ingest::{FeedProblem, IncomingResult};
+use crate::ingest::{Canon, FeedProblem, IncomingResult};
 use crate::storage::patients::PatientRow;
 use crate::storage::AnyConnection;
 
 const FHIR_JSON: &str = "application/fhir+json";
 
-/// An API-level failure (authentication, role, size, media type, database) as an OperationOutcome
-/// with the same HTTP status.
+/// An API-level failure (authentication, role, not found, validation, size, media type, database)
+/// as an OperationOutcome with the same HTTP status; every FHIR endpoint answers errors with it.
 pub fn fhir_error(e: &ApiError) -> HttpResponse {
     let status = e.status_code();
     let code = match status.as_u16() {
         401 => "login",
         403 => "forbidden",
         413 => "too-costly",
+        404 => "not-found",
         415 => "not-supported",
+        422 if matches!(e, ApiError::Validation(_)) => "invalid",
         422 => "conflict",
         503 => "transient",
         400 => "invalid",
@@ -59,7 +61,10 @@ pub fn fhir_error(e: &ApiError) -> HttpResponse {
             .to_owned(),
             code: code.to_owned(),
             diagnostics: Some(e.problem().detail),
-            expression: Vec::new(),
+            expression: match e {
+                ApiError::Validation(errors) => errors.iter().map(|f| f.field.clone()).collect(),
+                _ => Vec::new(),
+            },
         }],
     };
     let mut response = HttpResponse::build(status);
@@ -120,8 +125,9 @@ async fn run(
     content_type: String,
     key: Option<MessageKey>,
     bytes: web::Bytes,
-    process: fn(&mut AnyConnection, &mut Session, &[u8]) -> Result<Processed, ApiError>,
+    process: fn(&mut AnyConnection, &mut Session, &Canon, &[u8]) -> Result<Processed, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let canon = state.canon.clone();
     let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
         handle(
             conn,
@@ -131,7 +137,7 @@ async fn run(
             &bytes,
             key.clone(),
             key_reused,
-            |conn, session, _| process(conn, session, &bytes),
+            |conn, session, _| process(conn, session, &canon, &bytes),
         )
     })
     .await?;
@@ -207,9 +213,10 @@ pub async fn post_fhir_observation(
 fn observation(
     conn: &mut AnyConnection,
     session: &mut Session,
+    canon: &Canon,
     bytes: &[u8],
 ) -> Result<Processed, ApiError> {
-    let parsed = match parse_observation(bytes, &|s, c| session.resolve(s, c)) {
+    let parsed = match parse_observation(bytes, canon, &|s, c| session.resolve(s, c)) {
         Ok(p) => p,
         Err(outcome) => {
             session.reject(1);
@@ -291,9 +298,10 @@ type Checked = Result<(IncomingResult, Vec<FeedProblem>, PatientRow), Vec<FeedPr
 fn bundle(
     conn: &mut AnyConnection,
     session: &mut Session,
+    canon: &Canon,
     bytes: &[u8],
 ) -> Result<Processed, ApiError> {
-    let parsed = match parse_bundle(bytes, &|s, c| session.resolve(s, c)) {
+    let parsed = match parse_bundle(bytes, canon, &|s, c| session.resolve(s, c)) {
         Ok(b) => b,
         Err(outcome) => {
             let status = refusal_status(&outcome);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::model::Bundle;
 use super::observation::{observation_from_value, refuse_control_characters, ParsedObservation};
 use super::outcome::OperationOutcome;
+use crate::ingest::canon::Canon;
 use crate::ingest::incoming::CodeResolver;
 use crate::ingest::limits::{too_many_results_message, MAX_RESULTS_PER_MESSAGE};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
@@ -76,6 +77,7 @@ fn refuse(kind: ProblemKind, at: &str, message: &str) -> OperationOutcome {
 /// Bundle, not a transaction or batch).
 pub fn parse_bundle(
     body: &[u8],
+    canon: &Canon,
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedBundle, OperationOutcome> {
     let mut value: Value = serde_json::from_slice(body)
@@ -142,7 +144,7 @@ pub fn parse_bundle(
                     format!("entry {index}: only POST Observation is accepted"),
                 )])
             } else if let Some(resource) = entry.resource {
-                observation_from_value(resource, &format!("{base}.resource"), resolver)
+                observation_from_value(resource, &format!("{base}.resource"), canon, resolver)
             } else {
                 Err(vec![FeedProblem::error(
                     ProblemKind::Required,

@@ -3,14 +3,16 @@
 
 use super::model::Observation;
 use crate::domain::result::SampleFacts;
-use crate::ingest::facts::{Fact, EXT_PARTNER_MRN};
+use crate::ingest::facts::{Fact, PARTNER_MRN_EXTENSION};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
+use crate::ingest::Canon;
 
 /// The facts `obs` carries; a bad value is an error at its element
 /// (`Observation.component[0].valueInteger`, `Observation.extension[1].valueString`).
 pub(super) fn map_facts(
     obs: &Observation,
     base: &str,
+    canon: &Canon,
     problems: &mut Vec<FeedProblem>,
 ) -> SampleFacts {
     let mut facts = SampleFacts::default();
@@ -23,7 +25,7 @@ pub(super) fn map_facts(
             .iter()
             .flat_map(|cc| cc.coding.iter())
             .find_map(|c| {
-                Fact::from_fhir_component(c.system.as_deref()?, c.code.as_deref()?.trim())
+                Fact::from_fhir_component(canon, c.system.as_deref()?, c.code.as_deref()?.trim())
             });
         let Some(fact) = fact else { continue };
         let at = format!("{base}.component[{i}]");
@@ -65,7 +67,7 @@ pub(super) fn map_facts(
         }
     }
     for (i, ext) in obs.extension.iter().enumerate() {
-        if ext.url != EXT_PARTNER_MRN {
+        if !canon.is_extension(&ext.url, PARTNER_MRN_EXTENSION) {
             continue;
         }
         let at = format!("{base}.extension[{i}].valueString");

@@ -6,6 +6,8 @@
 //! - patient: `subject.identifier.value` is the MRN (`.system` kept for the clinic's check);
 //! - accession: the first `identifier`, as `system|value` (`|value` without a system);
 //! - test: `code.coding` (LOINC, our test code system, then the clinic's resolver);
+//! - our code systems and extensions: under the configured base ([`Canon`]), or the deprecated
+//!   `https://rpl-workup.example.org/fhir` alias;
 //! - whose sample: the [`EXT_SUBJECT`] extension (`valueCode` `patient` | `partner` |
 //!   `pregnancy_tissue`), else a `focus` reference to a `RelatedPerson` means the partner, else the
 //!   patient;
@@ -14,6 +16,9 @@
 //!   sample-fact code system, the partner-MRN extension);
 //! - modality: `method.coding` in our modality code system (or a code that spells one), else
 //!   `method.text`.
+
+#[cfg(doc)]
+use crate::ingest::canon::Canon;
 
 mod bundle;
 mod facts;
@@ -37,13 +42,13 @@ pub use observation::{
 pub use outcome::{issue_code, OperationOutcome, OutcomeIssue};
 
 /// Extension on an Observation saying whose sample it is: `valueCode` `patient`, `partner` or
-/// `pregnancy_tissue`.
-pub const EXT_SUBJECT: &str =
-    "https://rpl-workup.example.org/fhir/StructureDefinition/result-subject";
+/// `pregnancy_tissue`. The name under the configured base: see [`Canon::extension`].
+///
+/// [`Canon::extension`]: crate::ingest::canon::Canon::extension
+pub const EXT_SUBJECT: &str = "result-subject";
 /// Extension on an Observation saying the sample was drawn during anticoagulant therapy:
-/// `valueBoolean`.
-pub const EXT_ANTICOAGULATION: &str =
-    "https://rpl-workup.example.org/fhir/StructureDefinition/on-anticoagulation";
+/// `valueBoolean`. The name under the configured base.
+pub const EXT_ANTICOAGULATION: &str = "on-anticoagulation";
 /// The code system of interpretation flags.
 pub const V3_INTERPRETATION: &str =
     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";

@@ -13,7 +13,8 @@ use super::value::{
 };
 use super::{EXT_ANTICOAGULATION, EXT_SUBJECT};
 use crate::domain::result::Subject;
-use crate::ingest::incoming::{resolve_test, CodeResolver, IncomingResult, LabCode};
+use crate::ingest::canon::Canon;
+use crate::ingest::incoming::{resolve_test_with, CodeResolver, IncomingResult, LabCode};
 use crate::ingest::limits::{note_too_long, note_too_long_message};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
@@ -27,6 +28,7 @@ pub struct ParsedObservation {
 /// `POST /fhir/r4/Observation`: JSON bytes → a result, or the outcome to answer 400/422 with.
 pub fn parse_observation(
     body: &[u8],
+    canon: &Canon,
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedObservation, OperationOutcome> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
@@ -38,7 +40,7 @@ pub fn parse_observation(
     })?;
     refuse_control_characters(&mut value, "Observation")
         .map_err(|p| OperationOutcome::from_problems(&p))?;
-    observation_from_value(value, "Observation", resolver)
+    observation_from_value(value, "Observation", canon, resolver)
         .map_err(|p| OperationOutcome::from_problems(&p))
 }
 
@@ -60,6 +62,7 @@ pub fn refuse_control_characters(value: &mut Value, base: &str) -> Result<(), Ve
 pub fn observation_from_value(
     value: Value,
     base: &str,
+    canon: &Canon,
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedObservation, Vec<FeedProblem>> {
     match value.get("resourceType").and_then(Value::as_str) {
@@ -88,13 +91,14 @@ pub fn observation_from_value(
             message,
         )]
     })?;
-    map_observation(&obs, base, resolver)
+    map_observation(&obs, base, canon, resolver)
 }
 
 /// A typed Observation → a result, at FHIR path `base`.
 pub fn map_observation(
     obs: &Observation,
     base: &str,
+    canon: &Canon,
     resolver: CodeResolver<'_>,
 ) -> Result<ParsedObservation, Vec<FeedProblem>> {
     let mut problems = Vec::new();
@@ -166,7 +170,7 @@ pub fn map_observation(
     let mut on_anticoagulation = false;
     for (i, ext) in obs.extension.iter().enumerate() {
         let at = format!("{base}.extension[{i}]");
-        if ext.url == EXT_SUBJECT {
+        if canon.is_extension(&ext.url, EXT_SUBJECT) {
             match ext.value_code.as_deref().and_then(Subject::parse) {
                 Some(s) => subject = s,
                 None => error(
@@ -175,7 +179,7 @@ pub fn map_observation(
                     "must be patient, partner or pregnancy_tissue",
                 ),
             }
-        } else if ext.url == EXT_ANTICOAGULATION {
+        } else if canon.is_extension(&ext.url, EXT_ANTICOAGULATION) {
             match ext.value_boolean {
                 Some(b) => on_anticoagulation = b,
                 None => error(
@@ -186,7 +190,10 @@ pub fn map_observation(
             }
         }
     }
-    let has_subject_ext = obs.extension.iter().any(|e| e.url == EXT_SUBJECT);
+    let has_subject_ext = obs
+        .extension
+        .iter()
+        .any(|e| canon.is_extension(&e.url, EXT_SUBJECT));
     if !has_subject_ext && obs.focus.iter().any(is_partner) {
         subject = Subject::Partner;
     }
@@ -221,10 +228,10 @@ pub fn map_observation(
         })
     });
 
-    let facts = map_facts(obs, base, &mut problems);
-    let mapped = map_value(obs, base, &mut problems);
+    let facts = map_facts(obs, base, canon, &mut problems);
+    let mapped = map_value(obs, base, canon, &mut problems);
     let interpretation = map_interpretation(obs, base, &mut problems);
-    let test = resolve_test(&codes, resolver);
+    let test = resolve_test_with(&codes, &|s| canon.is_ours(s), resolver);
     if test.is_none() && !codes.is_empty() {
         problems.push(FeedProblem::warning(
             ProblemKind::Unmapped,
@@ -259,7 +266,7 @@ pub fn map_observation(
         status,
         collected_on,
         reported_at,
-        modality: modality(obs),
+        modality: modality(obs, canon),
         on_anticoagulation,
         note: (!notes.is_empty()).then(|| notes.join("\n")),
         facts,

@@ -20,7 +20,7 @@ macro_rules! fixture {
 }
 
 fn parse(body: &[u8]) -> Result<ParsedObservation, OperationOutcome> {
-    parse_observation(body, &no_local_codes)
+    parse_observation(body, &canon(), &no_local_codes)
 }
 
 fn json_of(bytes: &[u8]) -> Value {
@@ -177,7 +177,8 @@ fn an_unknown_loinc_is_stored_unmapped_with_a_warning() {
     let local = |system: &str, code: &str| {
         (system == "http://loinc.org" && code == "2132-9").then_some(TestCode::VitaminD25oh)
     };
-    let mapped = parse_observation(fixture!("observation-unknown-loinc.json"), &local).unwrap();
+    let mapped =
+        parse_observation(fixture!("observation-unknown-loinc.json"), &canon(), &local).unwrap();
     assert_eq!(
         mapped.result.test,
         Some(TestCode::VitaminD25oh),
@@ -264,7 +265,10 @@ fn element_problems_are_reported_with_their_fhir_path() {
         ),
         (
             "bad subject code",
-            |v| v["extension"] = json!([{"url": EXT_SUBJECT, "valueCode": "mother"}]),
+            |v| {
+                v["extension"] =
+                    json!([{"url": canon().extension(EXT_SUBJECT), "valueCode": "mother"}])
+            },
             "code-invalid",
             "Observation.extension[0].valueCode",
         ),
@@ -275,11 +279,13 @@ fn element_problems_are_reported_with_their_fhir_path() {
     }
 }
 
+/// The configured base of these tests (the fixtures use the deprecated alias, still accepted).
+fn canon() -> crate::ingest::Canon {
+    crate::ingest::Canon::new("https://rpl.clinic.test/fhir/r4")
+}
+
 fn codes_base(system: &str) -> String {
-    format!(
-        "{}/CodeSystem/{system}",
-        crate::ingest::codes::RPL_FHIR_BASE
-    )
+    canon().code_system(system)
 }
 
 /// (case, value[x], quantity, finding, text)
@@ -363,7 +369,8 @@ fn whose_sample_anticoagulation_and_modality_come_from_explicit_elements_only() 
         .result;
     assert!(!r.on_anticoagulation, "a note is never read as a flag");
     let r = edited(|v| {
-        v["extension"] = json!([{"url": EXT_ANTICOAGULATION, "valueBoolean": true}]);
+        v["extension"] =
+            json!([{"url": canon().extension(EXT_ANTICOAGULATION), "valueBoolean": true}]);
     })
     .unwrap()
     .result;
@@ -405,8 +412,12 @@ fn interpretation_codes_map_and_unknown_ones_warn() {
 
 #[test]
 fn a_transaction_of_three_parses_every_entry() {
-    let bundle =
-        parse_bundle(fixture!("bundle-transaction-thyroid.json"), &no_local_codes).unwrap();
+    let bundle = parse_bundle(
+        fixture!("bundle-transaction-thyroid.json"),
+        &canon(),
+        &no_local_codes,
+    )
+    .unwrap();
     assert_eq!(bundle.kind, BundleKind::Transaction);
     let tests: Vec<_> = bundle
         .entries
@@ -422,7 +433,12 @@ fn a_transaction_of_three_parses_every_entry() {
 
 #[test]
 fn a_batch_with_one_bad_entry_answers_each_entry() {
-    let bundle = parse_bundle(fixture!("bundle-batch-one-bad.json"), &no_local_codes).unwrap();
+    let bundle = parse_bundle(
+        fixture!("bundle-batch-one-bad.json"),
+        &canon(),
+        &no_local_codes,
+    )
+    .unwrap();
     assert_eq!(bundle.kind, BundleKind::Batch);
     let ok: Vec<bool> = bundle.entries.iter().map(|e| e.outcome.is_ok()).collect();
     assert_eq!(ok, [true, false, true]);
@@ -461,7 +477,7 @@ fn a_batch_with_one_bad_entry_answers_each_entry() {
 fn a_transaction_with_a_bad_entry_is_refused_whole() {
     let mut v = json_of(fixture!("bundle-batch-one-bad.json"));
     v["type"] = json!("transaction");
-    let bundle = parse_bundle(&serde_json::to_vec(&v).unwrap(), &no_local_codes).unwrap();
+    let bundle = parse_bundle(&serde_json::to_vec(&v).unwrap(), &canon(), &no_local_codes).unwrap();
     let outcome = bundle.transaction_outcome().expect("refused");
     assert_eq!(outcome.issue.len(), 1);
     assert_eq!(
@@ -486,8 +502,12 @@ fn bundle_level_and_entry_level_refusals_name_what_is_wrong() {
         ),
     ];
     for (body, path) in cases {
-        let outcome =
-            parse_bundle(&serde_json::to_vec(&body).unwrap(), &no_local_codes).unwrap_err();
+        let outcome = parse_bundle(
+            &serde_json::to_vec(&body).unwrap(),
+            &canon(),
+            &no_local_codes,
+        )
+        .unwrap_err();
         assert_eq!(first_issue(&outcome).1, path);
     }
     let body = json!({"resourceType": "Bundle", "type": "batch", "entry": [
@@ -496,7 +516,12 @@ fn bundle_level_and_entry_level_refusals_name_what_is_wrong() {
         {"request": {"method": "POST", "url": "Observation"}},
         entry(obs, "POST"),
     ]});
-    let bundle = parse_bundle(&serde_json::to_vec(&body).unwrap(), &no_local_codes).unwrap();
+    let bundle = parse_bundle(
+        &serde_json::to_vec(&body).unwrap(),
+        &canon(),
+        &no_local_codes,
+    )
+    .unwrap();
     let locations: Vec<String> = bundle.errors().into_iter().map(|p| p.location).collect();
     assert_eq!(
         locations,
@@ -530,7 +555,12 @@ fn a_batch_of_a_hundred_observations_parses_entry_by_entry() {
         })
         .collect();
     let body = json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
-    let bundle = parse_bundle(&serde_json::to_vec(&body).unwrap(), &no_local_codes).unwrap();
+    let bundle = parse_bundle(
+        &serde_json::to_vec(&body).unwrap(),
+        &canon(),
+        &no_local_codes,
+    )
+    .unwrap();
     assert_eq!(bundle.entries.len(), 100);
     assert!(bundle.entries.iter().all(|e| e.outcome.is_ok()));
     assert_eq!(bundle.entries[99].index, 99);
@@ -558,7 +588,7 @@ fn sample_facts_are_read_from_components_and_the_partner_extension() {
             .as_array_mut()
             .unwrap()
             .push(json!({"code": {"text": "a component of the lab's own"}, "valueString": "x"}));
-        o["extension"] = json!([{"url": crate::ingest::facts::EXT_PARTNER_MRN,
+        o["extension"] = json!([{"url": "https://rpl-workup.example.org/fhir/StructureDefinition/partner-mrn",
                                  "valueString": " P-1 "}]);
     })
     .unwrap()

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate};
 
 use super::model::{CodeableConcept, Observation, ObservationReferenceRange, Quantity, Reference};
 use crate::domain::result::{Interpretation, Modality, ReferenceRange, ResultStatus, ResultValue};
-use crate::ingest::codes::{self, RPL_MODALITY_SYSTEM, UCUM_SYSTEM};
+use crate::ingest::canon::Canon;
+use crate::ingest::codes::{self, UCUM_SYSTEM};
 use crate::ingest::problem::{FeedProblem, ProblemKind};
 
 /// The mapped value and the element it came from (`valueQuantity`, …; `value[x]` when absent), so
@@ -45,10 +46,14 @@ fn from_quantity(q: &Quantity, base: &str, problems: &mut Vec<FeedProblem>) -> R
     value
 }
 
-fn from_concept(cc: &CodeableConcept) -> ResultValue {
+fn from_concept(cc: &CodeableConcept, canon: &Canon) -> ResultValue {
     let finding = cc.coding.iter().find_map(|c| {
         let code = c.code.as_deref()?;
-        codes::finding(c.system.as_deref().unwrap_or(""), code)
+        let system = c.system.as_deref().unwrap_or("");
+        if canon.is_ours(system) {
+            return Some(code.trim().to_owned());
+        }
+        codes::finding(system, code)
     });
     let text = cc.text.clone().or_else(|| {
         // Without a mapped finding, the lab's own words are all we have: keep them.
@@ -81,6 +86,7 @@ fn from_string(s: &str) -> ResultValue {
 pub(super) fn map_value(
     obs: &Observation,
     base: &str,
+    canon: &Canon,
     problems: &mut Vec<FeedProblem>,
 ) -> MappedValue {
     let present = [
@@ -103,7 +109,7 @@ pub(super) fn map_value(
     }
     if let Some(cc) = &obs.value_codeable_concept {
         return MappedValue {
-            value: from_concept(cc),
+            value: from_concept(cc, canon),
             element: "valueCodeableConcept",
         };
     }
@@ -181,10 +187,13 @@ pub(super) fn is_partner(r: &Reference) -> bool {
             .is_some_and(|s| s.starts_with("RelatedPerson/"))
 }
 
-pub(super) fn modality(obs: &Observation) -> Option<Modality> {
+pub(super) fn modality(obs: &Observation, canon: &Canon) -> Option<Modality> {
     let method = obs.method.as_ref()?;
     let by_code = method.coding.iter().find_map(|c| {
-        let ours = c.system.as_deref().is_none_or(|s| s == RPL_MODALITY_SYSTEM);
+        let ours = c
+            .system
+            .as_deref()
+            .is_none_or(|s| canon.is_code_system(s, "modality"));
         c.code.as_deref().filter(|_| ours).and_then(codes::modality)
     });
     by_code.or_else(|| method.text.as_deref().and_then(codes::modality))

@@ -7,7 +7,7 @@ use super::{LabResultInput, LabResultsRequest};
 use crate::domain::catalogue::TestCode;
 use crate::domain::patient::Mrn;
 use crate::domain::result::{SampleFacts, Subject};
-use crate::ingest::codes::RPL_TEST_SYSTEM;
+use crate::ingest::codes::RPL_HL7_SYSTEM;
 use crate::ingest::incoming::{IncomingResult, LabCode, LOINC_SYSTEM};
 use crate::ingest::problem::{check_result_value, has_errors, FeedProblem, ProblemKind};
 
@@ -48,7 +48,7 @@ fn test_of(
         codes.push(LabCode::new(LOINC_SYSTEM, l, None));
     }
     if let Some(t) = input.test {
-        codes.push(LabCode::new(RPL_TEST_SYSTEM, t.as_str(), None));
+        codes.push(LabCode::new(RPL_HL7_SYSTEM, t.as_str(), None));
     }
     let by_loinc = loinc.and_then(TestCode::from_loinc);
     match (input.test, loinc, by_loinc) {
