@@ -39,7 +39,9 @@ pub(super) fn check(rows: Vec<Row>) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-fn row(
+/// One table row (a function, so the tables read one situation per line).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn row(
     rule: &'static str,
     situation: &'static str,
     profile: &'static str,

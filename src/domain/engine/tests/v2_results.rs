@@ -1,34 +1,13 @@
 //! Rules v2 read from the results (clinical-rules.md §6.4, §6.5 partner results, §6.7, §6.8): one
 //! row per clinical situation, naming the rule it checks; `"*"` runs a row on all four profiles.
 
-use super::v2_history::{check, Row};
+use super::v2_history::{check, row};
 use super::*;
-use crate::domain::checklist::ItemStatus::{self, *};
+use crate::domain::checklist::ItemStatus::*;
 use crate::domain::profile::Strength;
 use ItemId::*;
 use Modality::*;
 use TestCode::*;
-
-#[allow(clippy::too_many_arguments)]
-fn row(
-    rule: &'static str,
-    situation: &'static str,
-    profile: &'static str,
-    item: ItemId,
-    patient: Patient,
-    status: ItemStatus,
-    says: &'static str,
-) -> Row {
-    Row {
-        rule,
-        situation,
-        profile,
-        item,
-        patient,
-        status,
-        says,
-    }
-}
 
 fn tissue(finding: &str) -> R {
     r(Karyotype).of(Subject::PregnancyTissue).f(finding)
