@@ -56,6 +56,7 @@ pub fn render() -> String {
     LazyLock::force(&INGESTED);
     LazyLock::force(&TRANSACTION_RETRIES);
     LazyLock::force(&UNREADABLE_ROWS);
+    LazyLock::force(&AUDIT_BATCHES);
     let mut out = Vec::new();
     let _ = prometheus::TextEncoder::new().encode(&REGISTRY.gather(), &mut out);
     String::from_utf8(out).unwrap_or_default()
@@ -162,4 +163,42 @@ static UNREADABLE_ROWS: LazyLock<IntCounterVec> = LazyLock::new(|| {
 /// One stored row of `table` that did not parse.
 pub fn count_unreadable_row(table: &str) {
     UNREADABLE_ROWS.with_label_values(&[table]).inc();
+}
+
+static AUDIT_BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "rpl_audit_batches_total",
+            "Group commits of read audit rows, by outcome",
+        ),
+        &["outcome"],
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+});
+
+static AUDIT_BATCH_REQUESTS: LazyLock<prometheus::Histogram> = LazyLock::new(|| {
+    let h = prometheus::Histogram::with_opts(
+        HistogramOpts::new(
+            "rpl_audit_batch_requests",
+            "Reads whose audit rows one group commit wrote",
+        )
+        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+    )
+    .expect("valid metric");
+    REGISTRY
+        .register(Box::new(h.clone()))
+        .expect("registered once");
+    h
+});
+
+/// One group commit of read audit rows, for `requests` reads.
+pub fn observe_audit_batch(requests: usize, written: bool) {
+    AUDIT_BATCHES
+        .with_label_values(&[if written { "written" } else { "failed" }])
+        .inc();
+    AUDIT_BATCH_REQUESTS.observe(requests as f64);
 }

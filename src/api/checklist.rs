@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::RequestId;
 use super::patients::{owned_patient, require_clinical};
 use super::state::AppState;
-use super::unit_of_work::audited;
+use super::unit_of_work::reading;
 use crate::auth::Caller;
 use crate::domain::checklist::Checklist;
 use crate::storage::patients::PatientRow;
@@ -61,7 +61,7 @@ pub async fn get_checklist(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let ChecklistQuery { profile, as_of } = query.into_inner();
-    let checklist = audited(&state, caller, request_id, move |conn, caller| {
+    let checklist = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let today = clinic_today(conn, caller.clinic.as_str())?;
         let checklist = match as_of {
@@ -162,7 +162,7 @@ pub async fn get_checklists(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let ChecklistsQuery { profiles, as_of } = query.into_inner();
-    let side_by_side = audited(&state, caller, request_id, move |conn, caller| {
+    let side_by_side = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let today = clinic_today(conn, caller.clinic.as_str())?;
         if let Some(day) = as_of {

@@ -244,6 +244,40 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl From<crate::workup::unit_of_work::UnitOfWorkError> for ApiError {
+    fn from(e: crate::workup::unit_of_work::UnitOfWorkError) -> Self {
+        use crate::workup::unit_of_work::UnitOfWorkError as E;
+        let cause = error_chain(&e);
+        match e {
+            E::NotReady | E::NoConnection(_) | E::Audit(_) => ApiError::Unavailable(cause),
+            E::Contention { .. } => ApiError::Contention(cause),
+            E::Database(db) => db.into(),
+            E::Aborted => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl crate::workup::unit_of_work::WorkError for ApiError {
+    fn is_contention(&self) -> bool {
+        matches!(self, ApiError::Contention(_))
+    }
+    fn is_pool_exhausted(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_))
+    }
+}
+
+/// An error and its sources, outermost first: `audit trail: …: database is locked`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 impl From<r2d2::Error> for ApiError {
     fn from(e: r2d2::Error) -> Self {
         ApiError::Unavailable(e.to_string())

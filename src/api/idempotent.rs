@@ -129,7 +129,7 @@ where
     R: Fn(&T) -> Recorded + Send + Sync + 'static,
     T: Send + 'static,
     I: IntoIterator,
-    I::Item: ToString,
+    I::Item: Into<crate::domain::ids::PatientId>,
 {
     let Keyed { key, hash } = keyed;
     let (recorded, replayed) = writing(state, caller, request_id, lock, move |conn, caller| {

@@ -1,14 +1,13 @@
 //! Shared application state and the one way handlers reach the database: off the async workers,
 //! on a pooled connection.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-
-use actix_web::web;
 
 use super::error::ApiError;
 use crate::ingest::Canon;
 use crate::storage::{AnyConnection, Pool};
+use crate::workup::unit_of_work::Workup;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,11 +18,14 @@ pub struct AppState {
     pub reevaluation: crate::workup::jobs::Wakeup,
     /// Our canonical URLs under the configured FHIR base, for every parser and renderer.
     pub canon: Canon,
+    /// Where units of work run (and reads' audit rows are group-committed).
+    pub workup: Workup,
 }
 
 impl AppState {
     pub fn new(pool: Pool, migrated: Arc<AtomicBool>, canon: Canon) -> Self {
         Self {
+            workup: Workup::new(pool.clone(), migrated.clone()),
             pool,
             migrated,
             reevaluation: Default::default(),
@@ -37,16 +39,6 @@ impl AppState {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        if !self.migrated.load(Ordering::Acquire) {
-            return Err(ApiError::Unavailable(
-                "database not reachable or not migrated yet".to_owned(),
-            ));
-        }
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        self.workup.on_connection(f).await
     }
 }

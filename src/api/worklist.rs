@@ -13,7 +13,7 @@ use super::extract::RequestId;
 use super::pagination::{Page, PageParams};
 use super::patients::require_clinical;
 use super::state::AppState;
-use super::unit_of_work::audited;
+use super::unit_of_work::{reading, writing};
 use crate::auth::Caller;
 use crate::domain::checklist::ItemStatus;
 use crate::domain::item::ItemId;
@@ -154,6 +154,38 @@ fn row_view(
     }
 }
 
+/// Summaries a due date has passed for since they were evaluated are re-evaluated first, in their
+/// own short write (a bounded number per page); most pages find none and take no write lock.
+async fn refresh_due_summaries(
+    state: &AppState,
+    caller: &Caller,
+    request_id: &RequestId,
+) -> Result<(), ApiError> {
+    let clinic = caller.clinic.clone();
+    let due = state
+        .db(move |conn| {
+            let today = workup::record::clinic_today(conn, clinic.as_str())?;
+            Ok(worklist::any_stale(conn, clinic.as_str(), today)?)
+        })
+        .await?;
+    if !due {
+        return Ok(());
+    }
+    writing(
+        state,
+        caller.clone(),
+        request_id.clone(),
+        Vec::<crate::domain::ids::PatientId>::new(),
+        |conn, caller| {
+            let clinic = caller.clinic.as_str();
+            let today = workup::record::clinic_today(conn, clinic)?;
+            workup::summary::refresh_stale(conn, clinic, today, REFRESH_BUDGET)?;
+            Ok(((), Vec::new()))
+        },
+    )
+    .await
+}
+
 /// The clinic's patients with open work, filtered, in a stable order (cursor pages stay stable
 /// when patients are added). Every patient listed is audited as read.
 #[utoipa::path(
@@ -190,7 +222,8 @@ pub async fn get_worklist(
         due_before: q.due_before,
         today,
     };
-    let page = audited(&state, caller, request_id, move |conn, caller| {
+    refresh_due_summaries(&state, &caller, &request_id).await?;
+    let page = reading(&state, caller, request_id, move |conn, caller| {
         let clinic = caller.clinic.as_str();
         let today = workup::record::clinic_today(conn, clinic)?;
         let filter = WorklistFilter {
@@ -205,7 +238,6 @@ pub async fn get_worklist(
                 ));
             }
         }
-        workup::summary::refresh_stale(conn, clinic, today, REFRESH_BUDGET)?;
         let mut rows = worklist::page(
             conn,
             clinic,

@@ -1,5 +1,6 @@
 //! The audit trail: append-only rows of who read or changed which patient's data, and when.
-//! Written in the same transaction as the access it records.
+//! A write appends its rows in its own transaction; reads hand theirs to the group commit
+//! (`workup::audit_log`), which appends many requests' rows in one transaction.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,18 +10,18 @@ use super::AnyConnection;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
-pub struct NewAuditRow<'a> {
+pub struct NewAuditRow {
     pub id: String,
     pub at: NaiveDateTime,
-    pub clinic_id: &'a str,
-    pub actor: &'a str,
-    pub roles: &'a str,
+    pub clinic_id: String,
+    pub actor: String,
+    pub roles: String,
     pub patient_id: Option<String>,
-    pub action: &'a str,
-    pub resource_type: &'a str,
+    pub action: &'static str,
+    pub resource_type: &'static str,
     pub resource_id: Option<String>,
-    pub request_id: &'a str,
-    pub outcome: &'a str,
+    pub request_id: String,
+    pub outcome: &'static str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,7 +40,7 @@ pub struct AuditRow {
     pub outcome: String,
 }
 
-pub fn append(conn: &mut AnyConnection, rows: &[NewAuditRow<'_>]) -> QueryResult<()> {
+pub fn append(conn: &mut AnyConnection, rows: &[NewAuditRow]) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
     }

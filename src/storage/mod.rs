@@ -202,6 +202,37 @@ where
     }
 }
 
+/// One read-only transaction: a consistent snapshot for several queries, without the write lock
+/// (SQLite's WAL lets it run beside the writer). A write inside it is refused by the database.
+pub fn read_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    if sqlite {
+        conn.batch_execute("PRAGMA query_only = 1")?;
+    }
+    let begun = per_backend!(&mut *conn, |c| {
+        AnsiTransactionManager::begin_transaction_sql(
+            c,
+            if sqlite { "BEGIN" } else { "BEGIN READ ONLY" },
+        )
+    });
+    let outcome = begun.map_err(E::from).and_then(|()| f(conn));
+    let ended = per_backend!(&mut *conn, |c| match &outcome {
+        Ok(_) => AnsiTransactionManager::commit_transaction(c),
+        Err(_) => AnsiTransactionManager::rollback_transaction(c),
+    });
+    if sqlite {
+        // The connection goes back to the pool: it must take writes again.
+        conn.batch_execute("PRAGMA query_only = 0")?;
+    }
+    let value = outcome?;
+    ended?;
+    Ok(value)
+}
+
 /// A round trip to the database (readiness probe).
 pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
@@ -213,6 +244,58 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// The uniqueness rules of the schema that callers answer differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueRule {
+    /// One live patient per MRN in a clinic.
+    PatientMrn,
+    /// One live patient per EHR patient id in a clinic.
+    PatientEhrId,
+    /// One result per (clinic, source, accession, test).
+    ResultAccession,
+    /// One version number per result.
+    ResultVersion,
+    /// Another uniqueness rule.
+    Other,
+}
+
+/// Which uniqueness rule a write broke, if it broke one. PostgreSQL names the index
+/// (`patients_clinic_mrn`); SQLite, which has no names for them in its errors, lists the columns
+/// in a fixed form (`UNIQUE constraint failed: patients.clinic_id, patients.mrn`).
+pub fn unique_violation(e: &diesel::result::Error) -> Option<UniqueRule> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = e else {
+        return None;
+    };
+    Some(match info.constraint_name() {
+        Some(index) => match index {
+            "patients_clinic_mrn" => UniqueRule::PatientMrn,
+            "patients_clinic_ehr_id" => UniqueRule::PatientEhrId,
+            "results_accession" => UniqueRule::ResultAccession,
+            "result_versions_pkey" => UniqueRule::ResultVersion,
+            _ => UniqueRule::Other,
+        },
+        None => {
+            let columns = info
+                .message()
+                .strip_prefix("UNIQUE constraint failed: ")
+                .unwrap_or_default();
+            let columns: Vec<&str> = columns.split(", ").collect();
+            match columns.as_slice() {
+                ["patients.clinic_id", "patients.mrn"] => UniqueRule::PatientMrn,
+                ["patients.clinic_id", "patients.ehr_patient_id"] => UniqueRule::PatientEhrId,
+                ["results.clinic_id", "results.source", "results.accession", "results.test"] => {
+                    UniqueRule::ResultAccession
+                }
+                ["result_versions.result_id", "result_versions.version"] => {
+                    UniqueRule::ResultVersion
+                }
+                _ => UniqueRule::Other,
+            }
+        }
+    })
 }
 
 /// Whether the database gave up on a transaction because of a concurrent one: a PostgreSQL

@@ -77,8 +77,20 @@ pub fn stale(
         .filter(worklist_summaries::clinic_id.eq(clinic_id))
         .filter(worklist_summaries::refresh_on.le(today))
         .select(worklist_summaries::patient_id)
+        // Patients are locked as they are refreshed: in id order, like every other write.
+        .order(worklist_summaries::patient_id.asc())
         .limit(limit)
         .load(conn)
+}
+
+/// Whether any of the clinic's summaries must be re-evaluated on `today`.
+pub fn any_stale(conn: &mut AnyConnection, clinic_id: &str, today: NaiveDate) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        worklist_summaries::table
+            .filter(worklist_summaries::clinic_id.eq(clinic_id))
+            .filter(worklist_summaries::refresh_on.le(today)),
+    ))
+    .get_result(conn)
 }
 
 const DEFERRED: &str = "deferred";

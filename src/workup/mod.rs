@@ -2,11 +2,13 @@
 //! choose the profile, evaluate, and keep the per-patient worklist summary current. No HTTP here.
 
 pub mod as_of;
+pub mod audit_log;
 pub mod checklists;
 pub mod jobs;
 pub mod profiles;
 pub mod record;
 pub mod summary;
+pub mod unit_of_work;
 
 use chrono::NaiveDate;
 use diesel::QueryResult;

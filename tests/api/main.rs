@@ -2,6 +2,7 @@
 //! on PostgreSQL when `TEST_DATABASE_URL` names a server (each test gets its own database).
 
 mod audit;
+mod audit_fail_closed;
 mod auth_matrix;
 mod auth_modes;
 mod browser;

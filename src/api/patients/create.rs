@@ -11,7 +11,7 @@ use crate::api::pregnancies::{check_against_history, new_pregnancy_rows, Candida
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::patient::Mrn;
-use crate::storage::{self, clinics, patients, pregnancies};
+use crate::storage::{self, clinics, patients, pregnancies, UniqueRule};
 
 /// Create a patient (with her obstetric history, if given, in the same transaction).
 #[utoipa::path(
@@ -112,7 +112,7 @@ pub async fn create_patient(
             &PatientView::from(row.clone()),
         )
     };
-    let lock = Vec::<String>::new();
+    let lock = Vec::<crate::domain::ids::PatientId>::new();
     idempotent(
         &state,
         caller,
@@ -127,16 +127,12 @@ pub async fn create_patient(
 
 /// A unique violation on insert or update is the MRN or the EHR id already in use.
 pub(crate) fn duplicate_or(e: diesel::result::Error, new: &patients::NewPatient) -> ApiError {
-    if storage::is_unique_violation(&e) {
-        let which = if e.to_string().contains("ehr") && new.ehr_patient_id.is_some() {
-            "ehr_patient_id"
-        } else {
-            "mrn"
-        };
-        ApiError::Conflict(format!(
-            "a patient with this {which} already exists in your clinic"
-        ))
-    } else {
-        e.into()
-    }
+    let which = match storage::unique_violation(&e) {
+        Some(UniqueRule::PatientEhrId) if new.ehr_patient_id.is_some() => "ehr_patient_id",
+        Some(UniqueRule::PatientMrn) => "mrn",
+        _ => return e.into(),
+    };
+    ApiError::Conflict(format!(
+        "a patient with this {which} already exists in your clinic"
+    ))
 }

@@ -11,7 +11,7 @@ use crate::api::etag::json_with_etag;
 use crate::api::extract::RequestId;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
+use crate::api::unit_of_work::reading;
 use crate::auth::Caller;
 use crate::storage::patients;
 
@@ -50,7 +50,7 @@ pub async fn list_patients(
     };
     let limit = page.limit()?;
     let after = page.position()?;
-    let page = audited(&state, caller, request_id, move |conn, caller| {
+    let page = reading(&state, caller, request_id, move |conn, caller| {
         let rows = match &query.mrn {
             Some(mrn) => patients::find_by_mrn(
                 conn,
@@ -97,7 +97,7 @@ pub async fn get_patient(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let id = path.into_inner();
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let row = reading(&state, caller, request_id, move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
         let access = Access::new("read", "patient", &row.id, &row.id);
         Ok((row, vec![access]))

@@ -101,18 +101,14 @@ pub async fn update_patient(
             super::ensure_profile_known(conn, caller, profile)?;
         }
         patients::update(conn, &row.id, &changes).map_err(|e| {
-            if storage::is_unique_violation(&e) {
-                let which = if e.to_string().contains("ehr") {
-                    "EHR id"
-                } else {
-                    "MRN"
-                };
-                ApiError::Conflict(format!(
-                    "a patient with this {which} already exists in your clinic"
-                ))
-            } else {
-                e.into()
-            }
+            let which = match storage::unique_violation(&e) {
+                Some(storage::UniqueRule::PatientEhrId) => "EHR id",
+                Some(storage::UniqueRule::PatientMrn) => "MRN",
+                _ => return e.into(),
+            };
+            ApiError::Conflict(format!(
+                "a patient with this {which} already exists in your clinic"
+            ))
         })?;
         let access = Access::new("update", "patient", &row.id, &row.id);
         let row =

@@ -14,7 +14,7 @@ use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
 use crate::api::pagination::{Page, PageParams};
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::{audited, writing};
+use crate::api::unit_of_work::{reading, writing};
 use crate::auth::Caller;
 use crate::storage::pregnancies::{self, PregnancyChanges, PregnancyRow};
 use crate::storage::{self, AnyConnection};
@@ -126,7 +126,7 @@ pub async fn list_pregnancies(
     let patient_id = path.into_inner();
     let limit = query.limit()?;
     let after = query.position()?;
-    let page = audited(&state, caller, request_id, move |conn, caller| {
+    let page = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let rows = pregnancies::page_for_patient(
             conn,
@@ -178,7 +178,7 @@ pub async fn get_pregnancy(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    let row = audited(&state, caller, request_id, move |conn, caller| {
+    let row = reading(&state, caller, request_id, move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
         let access = Access::new("read", "pregnancy", &patient.id, &row.id);
         Ok((row, vec![access]))

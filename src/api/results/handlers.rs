@@ -13,7 +13,7 @@ use crate::api::idempotent::{idempotent, IdempotencyKey, Recorded};
 use crate::api::pagination::{Page, PageParams};
 use crate::api::patients::{owned_patient, require_clinical};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::{audited, writing};
+use crate::api::unit_of_work::{reading, writing};
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
 use crate::domain::result::{ResultStatus, Subject};
@@ -183,7 +183,7 @@ pub async fn list_results(
     let limit = params.limit()?;
     let after = params.position()?;
     let only = query.test.map(|t| t.as_str());
-    let page = audited(&state, caller, request_id, move |conn, caller| {
+    let page = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let rows = results::page_for_patient(
             conn,
@@ -236,7 +236,7 @@ pub async fn get_result(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let ids = path.into_inner();
-    let (row, versions) = audited(&state, caller, request_id, move |conn, caller| {
+    let (row, versions) = reading(&state, caller, request_id, move |conn, caller| {
         let found = owned_result(conn, caller, ids)?;
         let access = Access::new("read", "result", &found.0.patient_id, &found.0.id);
         Ok((found, vec![access]))
