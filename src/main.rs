@@ -80,7 +80,7 @@ fn seed(args: &rpl_workup::config::SeedArgs) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     storage::run_migrations(&mut conn)?;
     let plan = rpl_workup::seed::SeedPlan {
-        clinic: clinic.as_str().to_owned(),
+        clinic,
         patients: args.patients,
         batch: args.batch,
         rng_seed: args.seed,

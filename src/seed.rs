@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::domain::catalogue::TestCode;
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ReviewId};
 use crate::storage::pregnancies::NewPregnancy;
 use crate::storage::results::{NewResult, ResultVersionRow};
 use crate::storage::reviews::ReviewRow;
@@ -18,7 +19,7 @@ use crate::workup::summary::{self, Reason};
 /// What to seed.
 #[derive(Debug, Clone)]
 pub struct SeedPlan {
-    pub clinic: String,
+    pub clinic: ClinicId,
     pub patients: u32,
     pub batch: u32,
     pub rng_seed: u64,
@@ -40,7 +41,7 @@ fn id() -> String {
 
 struct Gen<'a> {
     rng: StdRng,
-    clinic: &'a str,
+    clinic: &'a ClinicId,
     today: NaiveDate,
     now: chrono::NaiveDateTime,
 }
@@ -66,7 +67,7 @@ impl Gen<'_> {
         let rid = id();
         b.results.push(NewResult {
             id: rid.clone(),
-            clinic_id: self.clinic.to_owned(),
+            clinic_id: self.clinic.to_string(),
             patient_id: patient.to_owned(),
             test: test.as_str().to_owned(),
             subject: subject.to_owned(),
@@ -107,11 +108,11 @@ impl Gen<'_> {
     }
 
     fn patient(&mut self, b: &mut Batch, mrn: String) {
-        let pid = id();
+        let pid = PatientId::new();
         let birth = self.days_ago(25 * 365, 43 * 365);
         b.patients.push(NewPatient {
-            id: pid.clone(),
-            clinic_id: self.clinic.to_owned(),
+            id: pid,
+            clinic_id: self.clinic.clone(),
             mrn,
             ehr_patient_id: None,
             birth_date: Some(birth),
@@ -135,8 +136,8 @@ impl Gen<'_> {
                 _ => ("ectopic", self.rng.random_range(5..=9)),
             };
             b.pregnancies.push(NewPregnancy {
-                id: id(),
-                patient_id: pid.clone(),
+                id: PregnancyId::new(),
+                patient_id: pid,
                 outcome: outcome.to_owned(),
                 ended_on: Some(ended),
                 gestational_age_weeks: Some(weeks),
@@ -159,7 +160,7 @@ impl Gen<'_> {
                 updated_at: self.now,
             });
         }
-        self.results(b, &pid);
+        self.results(b, &pid.to_string());
         if self.rng.random_bool(0.1) {
             let item = if self.rng.random_bool(0.5) {
                 "thyroid"
@@ -167,8 +168,8 @@ impl Gen<'_> {
                 "uterine_anatomy"
             };
             b.reviews.push(ReviewRow {
-                id: id(),
-                patient_id: pid.clone(),
+                id: ReviewId::new(),
+                patient_id: pid,
                 item: Some(item.to_owned()),
                 action: if item == "thyroid" {
                     "ordered"
@@ -343,7 +344,7 @@ fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
     // SQLite caps bound parameters per statement; these chunks stay well below it.
     for chunk in b.patients.chunks(500) {
         storage::per_backend!(&mut *conn, |c| diesel::insert_into(patients::table)
-            .values(chunk)
+            .values(chunk.to_vec())
             .execute(c))?;
     }
     for chunk in b.pregnancies.chunks(500) {
@@ -361,7 +362,7 @@ fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
     }
     for chunk in b.reviews.chunks(500) {
         storage::per_backend!(&mut *conn, |c| diesel::insert_into(reviews::table)
-            .values(chunk)
+            .values(chunk.to_vec())
             .execute(c))?;
     }
     Ok(())
@@ -393,7 +394,7 @@ pub fn run(
         storage::write_transaction(conn, |conn| {
             insert(conn, &batch)?;
             for p in &batch.patients {
-                summary::refresh(conn, &plan.clinic, &p.id, today, Reason::Seed)?;
+                summary::refresh(conn, &plan.clinic, p.id, today, Reason::Seed)?;
             }
             Ok::<_, diesel::result::Error>(())
         })

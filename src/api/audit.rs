@@ -107,7 +107,7 @@ pub async fn list_audit(
         .db(move |conn| {
             Ok(audit::list(
                 conn,
-                caller.clinic.as_str(),
+                &caller.clinic,
                 &filter,
                 i64::from(limit) + 1,
             )?)

@@ -99,7 +99,7 @@ pub async fn get_audit_event(
     }
     let id = path.into_inner().to_string();
     let row = state
-        .db(move |conn| Ok(audit::find(conn, caller.clinic.as_str(), &id)?))
+        .db(move |conn| Ok(audit::find(conn, &caller.clinic, &id)?))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()

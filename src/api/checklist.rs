@@ -63,7 +63,7 @@ pub async fn get_checklist(
     let ChecklistQuery { profile, as_of } = query.into_inner();
     let checklist = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let today = clinic_today(conn, caller.clinic.as_str())?;
+        let today = clinic_today(conn, &caller.clinic)?;
         let checklist = match as_of {
             None => workup::checklist_json(conn, &patient, profile.as_deref(), today)?
                 .map_err(|unknown| unknown_profile("profile", &unknown.0))?,
@@ -75,7 +75,7 @@ pub async fn get_checklist(
                 };
                 let profile = find_profile(conn, &patient.clinic_id, &id)?
                     .ok_or_else(|| unknown_profile("profile", &id))?;
-                let record = checklists::record_for(conn, &patient.id, Some(day))?;
+                let record = checklists::record_for(conn, patient.id, Some(day))?;
                 serde_json::to_string(&checklists::evaluate(
                     &record,
                     patient.partner_mrn.as_deref(),
@@ -164,12 +164,12 @@ pub async fn get_checklists(
     let ChecklistsQuery { profiles, as_of } = query.into_inner();
     let side_by_side = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let today = clinic_today(conn, caller.clinic.as_str())?;
+        let today = clinic_today(conn, &caller.clinic)?;
         if let Some(day) = as_of {
             check_as_of(&patient, day, today)?;
         }
         let chosen = chosen_profiles(conn, &patient.clinic_id, profiles.as_deref())?;
-        let record = checklists::record_for(conn, &patient.id, as_of)?;
+        let record = checklists::record_for(conn, patient.id, as_of)?;
         let result = checklists::side_by_side(
             &record,
             patient.partner_mrn.as_deref(),
@@ -185,7 +185,7 @@ pub async fn get_checklists(
 
 fn chosen_profiles(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &crate::domain::ids::ClinicId,
     requested: Option<&str>,
 ) -> Result<Vec<std::borrow::Cow<'static, crate::domain::profile::Profile>>, ApiError> {
     let Some(requested) = requested else {

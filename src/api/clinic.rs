@@ -33,7 +33,7 @@ pub struct ClinicSettings {
 impl From<clinics::ClinicRow> for ClinicSettings {
     fn from(row: clinics::ClinicRow) -> Self {
         ClinicSettings {
-            id: row.id,
+            id: row.id.into(),
             default_profile: row.default_profile,
             mrn_system: row.mrn_system,
             time_zone: row.time_zone,
@@ -155,8 +155,8 @@ pub async fn get_clinic(
     require_clinical(&caller)?;
     let (row, job) = state
         .db(move |conn| {
-            let row = clinics::ensure(conn, caller.clinic.as_str())?;
-            Ok((row, storage::jobs::latest(conn, caller.clinic.as_str())?))
+            let row = clinics::ensure(conn, &caller.clinic)?;
+            Ok((row, storage::jobs::latest(conn, &caller.clinic)?))
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row, job)
@@ -211,10 +211,10 @@ pub async fn update_clinic(
     let (row, job, started) = state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
-                let current = clinics::ensure(conn, caller.clinic.as_str())?;
+                let current = clinics::ensure(conn, &caller.clinic)?;
                 if_match.check(&ClinicSettings::from(current.clone()))?;
                 if let Some(profile) = &input.default_profile {
-                    if !crate::workup::profile_exists(conn, caller.clinic.as_str(), profile)? {
+                    if !crate::workup::profile_exists(conn, &caller.clinic, profile)? {
                         return Err(ApiError::field(
                             "default_profile",
                             format!("unknown profile '{profile}'; see GET /v1/profiles"),
@@ -227,21 +227,17 @@ pub async fn update_clinic(
                     time_zone: input.time_zone.clone(),
                     updated_at: Some(storage::now()),
                 };
-                clinics::update(conn, caller.clinic.as_str(), &changes)?;
+                clinics::update(conn, &caller.clinic, &changes)?;
                 let started = match &input.default_profile {
                     Some(profile) if *profile != current.default_profile => {
-                        crate::workup::jobs::start(conn, caller.clinic.as_str(), profile)?
+                        crate::workup::jobs::start(conn, &caller.clinic, profile)?
                     }
                     _ => None,
                 };
-                let row = clinics::get(conn, caller.clinic.as_str())?;
+                let row = clinics::get(conn, &caller.clinic)?;
                 match started {
                     Some(job) => Ok((row, Some(job), true)),
-                    None => Ok((
-                        row,
-                        storage::jobs::latest(conn, caller.clinic.as_str())?,
-                        false,
-                    )),
+                    None => Ok((row, storage::jobs::latest(conn, &caller.clinic)?, false)),
                 }
             })
         })

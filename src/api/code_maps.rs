@@ -83,7 +83,7 @@ pub async fn list_code_maps(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let rows = state
-        .db(move |conn| Ok(code_maps::list(conn, caller.clinic.as_str())?))
+        .db(move |conn| Ok(code_maps::list(conn, &caller.clinic)?))
         .await?;
     Ok(HttpResponse::Ok().json(CodeMapList {
         items: rows.into_iter().map(CodeMap::from).collect(),
@@ -119,10 +119,11 @@ pub async fn create_code_map(
         created_by: caller.sub.clone(),
         created_at: storage::now(),
     };
+    let clinic = caller.clinic.clone();
     let (stored, created) = state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
-                clinics::ensure(conn, &row.clinic_id)?;
+                clinics::ensure(conn, &clinic)?;
                 let stored = code_maps::insert_or_get(conn, &row)?;
                 let created =
                     stored.created_at == row.created_at && stored.created_by == row.created_by;

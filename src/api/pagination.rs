@@ -40,6 +40,18 @@ impl PageParams {
     }
 }
 
+impl PageParams {
+    /// The cursor's position as a typed id; a cursor that does not decode to one is a 400.
+    pub fn position_id<T: std::str::FromStr>(&self) -> Result<Option<T>, ApiError> {
+        self.position()?
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| ApiError::field("cursor", "not a cursor this service issued"))
+            })
+            .transpose()
+    }
+}
+
 pub fn encode_cursor(position: &str) -> String {
     URL_SAFE_NO_PAD.encode(position.as_bytes())
 }

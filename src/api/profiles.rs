@@ -34,7 +34,7 @@ pub async fn list_profile_catalogue(
 ) -> Result<HttpResponse, ApiError> {
     require_clinical(&caller)?;
     let items = state
-        .db(move |conn| Ok(list_profiles(conn, caller.clinic.as_str())?))
+        .db(move |conn| Ok(list_profiles(conn, &caller.clinic)?))
         .await?;
     Ok(HttpResponse::Ok().json(ProfileList {
         items: items.into_iter().map(|p| p.into_owned()).collect(),
@@ -61,7 +61,7 @@ pub async fn get_profile(
     require_clinical(&caller)?;
     let id = path.into_inner();
     let found = state
-        .db(move |conn| Ok(find_profile(conn, caller.clinic.as_str(), &id)?))
+        .db(move |conn| Ok(find_profile(conn, &caller.clinic, &id)?))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(super::etag::json_with_etag(
@@ -115,10 +115,11 @@ pub async fn create_profile(
         created_by: caller.sub.clone(),
         created_at: storage::now(),
     };
+    let clinic = caller.clinic.clone();
     state
         .db(move |conn| {
             storage::write_transaction(conn, |conn| {
-                clinics::ensure(conn, &row.clinic_id)?;
+                clinics::ensure(conn, &clinic)?;
                 clinic_profiles::insert(conn, &row).map_err(|e| {
                     if storage::is_unique_violation(&e) {
                         ApiError::Conflict(format!(

@@ -74,8 +74,8 @@ pub struct ReviewView {
 impl From<reviews::ReviewRow> for ReviewView {
     fn from(r: reviews::ReviewRow) -> Self {
         ReviewView {
-            id: r.id,
-            patient_id: r.patient_id,
+            id: r.id.to_string(),
+            patient_id: r.patient_id.to_string(),
             item: r.item,
             action: r.action,
             note: r.note,
@@ -104,8 +104,8 @@ async fn record_review(
     let write = move |conn: &mut crate::storage::AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let row = reviews::ReviewRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            patient_id: patient.id.clone(),
+            id: crate::domain::ids::ReviewId::new(),
+            patient_id: patient.id,
             item: item.map(|i| i.as_str().to_owned()),
             action: action.as_str().to_owned(),
             note: note.clone(),
@@ -146,10 +146,10 @@ async fn withdraw_review(
         [patient_id],
         move |conn, caller| {
             let patient = owned_patient(conn, caller, &patient_id)?;
-            let row = reviews::find_active(conn, &patient.id, &review_id.to_string())?
+            let row = reviews::find_active(conn, patient.id, review_id.into())?
                 .filter(|r| r.item.as_deref() == item.map(ItemId::as_str))
                 .ok_or(ApiError::NotFound)?;
-            reviews::withdraw(conn, &row.id, &caller.sub, storage::now())?;
+            reviews::withdraw(conn, row.id, &caller.sub, storage::now())?;
             Ok((
                 (),
                 vec![Access::new("delete", "review", &patient.id, &row.id)],

@@ -16,6 +16,7 @@ use super::state::AppState;
 use super::unit_of_work::{reading, writing};
 use crate::auth::Caller;
 use crate::domain::checklist::ItemStatus;
+use crate::domain::ids::PatientId;
 use crate::domain::item::ItemId;
 use crate::storage::worklist::{self, ItemRow, SummaryRow, WorklistFilter};
 use crate::workup::{self, record::today};
@@ -131,7 +132,7 @@ fn row_view(
         })
         .collect();
     WorklistRow {
-        patient_id: summary.patient_id,
+        patient_id: summary.patient_id.to_string(),
         mrn,
         profile: summary.profile,
         counts: OpenCounts {
@@ -164,8 +165,8 @@ async fn refresh_due_summaries(
     let clinic = caller.clinic.clone();
     let due = state
         .db(move |conn| {
-            let today = workup::record::clinic_today(conn, clinic.as_str())?;
-            Ok(worklist::any_stale(conn, clinic.as_str(), today)?)
+            let today = workup::record::clinic_today(conn, &clinic)?;
+            Ok(worklist::any_stale(conn, &clinic, today)?)
         })
         .await?;
     if !due {
@@ -177,7 +178,7 @@ async fn refresh_due_summaries(
         request_id.clone(),
         Vec::<crate::domain::ids::PatientId>::new(),
         |conn, caller| {
-            let clinic = caller.clinic.as_str();
+            let clinic = &caller.clinic;
             let today = workup::record::clinic_today(conn, clinic)?;
             workup::summary::refresh_stale(conn, clinic, today, REFRESH_BUDGET)?;
             Ok(((), Vec::new()))
@@ -212,7 +213,7 @@ pub async fn get_worklist(
         cursor: q.cursor.clone(),
     };
     let limit = page.limit()?;
-    let after = page.position()?;
+    let after = page.position_id()?;
     let today = today();
     let filter = WorklistFilter {
         profile: q.profile.clone(),
@@ -224,7 +225,7 @@ pub async fn get_worklist(
     };
     refresh_due_summaries(&state, &caller, &request_id).await?;
     let page = reading(&state, caller, request_id, move |conn, caller| {
-        let clinic = caller.clinic.as_str();
+        let clinic = &caller.clinic;
         let today = workup::record::clinic_today(conn, clinic)?;
         let filter = WorklistFilter {
             today,
@@ -238,24 +239,21 @@ pub async fn get_worklist(
                 ));
             }
         }
-        let mut rows = worklist::page(
-            conn,
-            clinic,
-            &filter,
-            after.as_deref(),
-            i64::from(limit) + 1,
-        )?;
+        let mut rows = worklist::page(conn, clinic, &filter, after, i64::from(limit) + 1)?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let ids: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
-        let mut mrns: std::collections::HashMap<String, String> =
+        let ids: Vec<PatientId> = rows.iter().map(|r| r.patient_id).collect();
+        let mut mrns: std::collections::HashMap<PatientId, String> =
             worklist::mrns_of(conn, clinic, &ids)?.into_iter().collect();
-        let mut items: std::collections::HashMap<String, Vec<ItemRow>> = Default::default();
+        let mut items: std::collections::HashMap<PatientId, Vec<ItemRow>> = Default::default();
         for item in worklist::items_of(conn, &ids)? {
-            items.entry(item.patient_id.clone()).or_default().push(item);
+            items.entry(item.patient_id).or_default().push(item);
         }
         let next_cursor = more
-            .then(|| ids.last().map(|id| super::pagination::encode_cursor(id)))
+            .then(|| {
+                ids.last()
+                    .map(|id| super::pagination::encode_cursor(&id.to_string()))
+            })
             .flatten();
         let accesses = ids
             .iter()

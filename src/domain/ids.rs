@@ -33,6 +33,20 @@ macro_rules! typed_id {
             }
         }
 
+        /// Storage keeps ids as text; a stored id that is not a UUID is an error, never skipped.
+        impl TryFrom<String> for $name {
+            type Error = uuid::Error;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0.to_string()
+            }
+        }
+
         impl From<Uuid> for $name {
             fn from(id: Uuid) -> Self {
                 Self(id)
@@ -83,6 +97,19 @@ impl ClinicId {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for ClinicId {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ClinicId> for String {
+    fn from(id: ClinicId) -> String {
+        id.0
     }
 }
 

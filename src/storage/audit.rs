@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::audit_log;
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
@@ -67,12 +68,12 @@ pub struct AuditFilter {
 
 pub fn list(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     filter: &AuditFilter,
     limit: i64,
 ) -> QueryResult<Vec<AuditRow>> {
     let mut query = audit_log::table
-        .filter(audit_log::clinic_id.eq(clinic_id))
+        .filter(audit_log::clinic_id.eq(clinic_id.as_str()))
         .select(AuditRow::as_select())
         .order((audit_log::at.asc(), audit_log::id.asc()))
         .limit(limit)
@@ -103,10 +104,14 @@ pub fn list(
 }
 
 /// One row of the clinic's audit log.
-pub fn find(conn: &mut AnyConnection, clinic_id: &str, id: &str) -> QueryResult<Option<AuditRow>> {
+pub fn find(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    id: &str,
+) -> QueryResult<Option<AuditRow>> {
     audit_log::table
         .filter(audit_log::id.eq(id))
-        .filter(audit_log::clinic_id.eq(clinic_id))
+        .filter(audit_log::clinic_id.eq(clinic_id.as_str()))
         .select(AuditRow::as_select())
         .first(conn)
         .optional()

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{cds_issued, cds_jti};
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 /// Records a JWT id; `Ok(false)` when this issuer already used it.
 pub fn claim_jti(
@@ -61,12 +62,12 @@ pub fn record_issued(conn: &mut AnyConnection, rows: &[IssuedRow]) -> QueryResul
 /// The card with this uuid and its suggestions, if the clinic issued it.
 pub fn find_card(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     card_id: &str,
 ) -> QueryResult<Vec<IssuedRow>> {
     cds_issued::table
         .filter(cds_issued::card_id.eq(card_id))
-        .filter(cds_issued::clinic_id.eq(clinic_id))
+        .filter(cds_issued::clinic_id.eq(clinic_id.as_str()))
         .select(IssuedRow::as_select())
         .load(conn)
 }

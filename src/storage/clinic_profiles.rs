@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::clinic_profiles;
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clinic_profiles)]
@@ -27,19 +28,19 @@ pub fn insert(conn: &mut AnyConnection, row: &ClinicProfileRow) -> QueryResult<(
 
 pub fn find(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     id: &str,
 ) -> QueryResult<Option<ClinicProfileRow>> {
     clinic_profiles::table
-        .find((clinic_id, id))
+        .find((clinic_id.as_str(), id))
         .select(ClinicProfileRow::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn list(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Vec<ClinicProfileRow>> {
+pub fn list(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<Vec<ClinicProfileRow>> {
     clinic_profiles::table
-        .filter(clinic_profiles::clinic_id.eq(clinic_id))
+        .filter(clinic_profiles::clinic_id.eq(clinic_id.as_str()))
         .select(ClinicProfileRow::as_select())
         .order(clinic_profiles::id.asc())
         .load(conn)

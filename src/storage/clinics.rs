@@ -5,11 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::clinics;
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clinics)]
 pub struct ClinicRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: ClinicId,
     pub default_profile: String,
     pub mrn_system: Option<String>,
     pub created_at: NaiveDateTime,
@@ -28,10 +30,10 @@ pub struct ClinicChanges {
 }
 
 /// The clinic's row, created with defaults if it does not exist yet.
-pub fn ensure(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
+pub fn ensure(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<ClinicRow> {
     let now = super::now();
     let row = (
-        clinics::id.eq(id),
+        clinics::id.eq(id.as_str()),
         clinics::created_at.eq(now),
         clinics::updated_at.eq(now),
     );
@@ -43,27 +45,27 @@ pub fn ensure(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
     get(conn, id)
 }
 
-pub fn get(conn: &mut AnyConnection, id: &str) -> QueryResult<ClinicRow> {
+pub fn get(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<ClinicRow> {
     clinics::table
-        .find(id)
+        .find(id.as_str())
         .select(ClinicRow::as_select())
         .first(conn)
 }
 
-pub fn update(conn: &mut AnyConnection, id: &str, changes: &ClinicChanges) -> QueryResult<()> {
+pub fn update(conn: &mut AnyConnection, id: &ClinicId, changes: &ClinicChanges) -> QueryResult<()> {
     if let Some(profile) = &changes.default_profile {
         super::history::record_clinic_default(conn, id, profile)?;
     }
-    diesel::update(clinics::table.find(id))
+    diesel::update(clinics::table.find(id.as_str()))
         .set(changes)
         .execute(conn)
         .map(|_| ())
 }
 
 /// The clinic's time zone name (`UTC` when the clinic has no row yet).
-pub fn time_zone(conn: &mut AnyConnection, id: &str) -> QueryResult<String> {
+pub fn time_zone(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<String> {
     clinics::table
-        .find(id)
+        .find(id.as_str())
         .select(clinics::time_zone)
         .first(conn)
         .optional()

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::code_maps;
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = code_maps)]
@@ -30,9 +31,9 @@ pub fn insert_or_get(conn: &mut AnyConnection, row: &CodeMapRow) -> QueryResult<
         .first(conn)
 }
 
-pub fn list(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Vec<CodeMapRow>> {
+pub fn list(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<Vec<CodeMapRow>> {
     code_maps::table
-        .filter(code_maps::clinic_id.eq(clinic_id))
+        .filter(code_maps::clinic_id.eq(clinic_id.as_str()))
         .select(CodeMapRow::as_select())
         .order((code_maps::system.asc(), code_maps::code.asc()))
         .load(conn)

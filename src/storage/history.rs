@@ -12,14 +12,17 @@ use super::schema::{
     patients, pregnancies, pregnancy_revisions, profile_choices, result_versions, results, reviews,
 };
 use super::AnyConnection;
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId};
 
 /// One state a pregnancy was written in (`deleted` when the write was its deletion).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pregnancy_revisions)]
 pub struct PregnancyRevisionRow {
-    pub pregnancy_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub pregnancy_id: PregnancyId,
     pub revision: i32,
-    pub patient_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,
     pub gestational_age_weeks: Option<i32>,
@@ -48,13 +51,13 @@ pub struct ProfileChoiceRow {
 
 /// Appends the pregnancy's current row as its next revision. Call after every insert, update and
 /// delete of a pregnancy, in the same transaction; the time is the row's own write time.
-pub fn append_pregnancy_revision(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+pub fn append_pregnancy_revision(conn: &mut AnyConnection, id: PregnancyId) -> QueryResult<()> {
     let row: PregnancyRow = pregnancies::table
-        .find(id)
+        .find(id.to_string())
         .select(PregnancyRow::as_select())
         .first(conn)?;
     let last: Option<i32> = pregnancy_revisions::table
-        .filter(pregnancy_revisions::pregnancy_id.eq(id))
+        .filter(pregnancy_revisions::pregnancy_id.eq(id.to_string()))
         .select(diesel::dsl::max(pregnancy_revisions::revision))
         .first(conn)?;
     let revision = PregnancyRevisionRow {
@@ -75,7 +78,7 @@ pub fn append_pregnancy_revision(conn: &mut AnyConnection, id: &str) -> QueryRes
         partner_mrn: row.partner_mrn,
     };
     diesel::insert_into(pregnancy_revisions::table)
-        .values(&revision)
+        .values(revision)
         .execute(conn)
         .map(|_| ())
 }
@@ -89,9 +92,9 @@ pub fn append_inserted_pregnancies(
     let rows: Vec<PregnancyRevisionRow> = new
         .iter()
         .map(|p| PregnancyRevisionRow {
-            pregnancy_id: p.id.clone(),
+            pregnancy_id: p.id,
             revision: 1,
-            patient_id: p.patient_id.clone(),
+            patient_id: p.patient_id,
             outcome: p.outcome.clone(),
             ended_on: p.ended_on,
             gestational_age_weeks: p.gestational_age_weeks,
@@ -110,7 +113,7 @@ pub fn append_inserted_pregnancies(
         return Ok(());
     }
     super::per_backend!(conn, |c| diesel::insert_into(pregnancy_revisions::table)
-        .values(&rows)
+        .values(rows.clone())
         .execute(c))
     .map(|_| ())
 }
@@ -118,10 +121,10 @@ pub fn append_inserted_pregnancies(
 /// Every revision of the patient's pregnancies, by pregnancy then revision.
 pub fn pregnancy_revisions(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
 ) -> QueryResult<Vec<PregnancyRevisionRow>> {
     pregnancy_revisions::table
-        .filter(pregnancy_revisions::patient_id.eq(patient_id))
+        .filter(pregnancy_revisions::patient_id.eq(patient_id.to_string()))
         .select(PregnancyRevisionRow::as_select())
         .order((
             pregnancy_revisions::pregnancy_id.asc(),
@@ -133,10 +136,10 @@ pub fn pregnancy_revisions(
 /// Every pregnancy ever recorded for the patient, deleted ones included.
 pub fn all_pregnancies(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
 ) -> QueryResult<Vec<PregnancyRow>> {
     pregnancies::table
-        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::patient_id.eq(patient_id.to_string()))
         .select(PregnancyRow::as_select())
         .order(pregnancies::id.asc())
         .load(conn)
@@ -145,16 +148,17 @@ pub fn all_pregnancies(
 /// Every result ever recorded for the patient (deleted ones included) with all its versions.
 pub fn all_results(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
 ) -> QueryResult<Vec<(ResultRow, Vec<ResultVersionRow>)>> {
+    let patient_id = patient_id.to_string();
     let rows: Vec<ResultRow> = results::table
-        .filter(results::patient_id.eq(patient_id))
+        .filter(results::patient_id.eq(&patient_id))
         .select(ResultRow::as_select())
         .order(results::id.asc())
         .load(conn)?;
     let versions: Vec<ResultVersionRow> = result_versions::table
         .inner_join(results::table)
-        .filter(results::patient_id.eq(patient_id))
+        .filter(results::patient_id.eq(&patient_id))
         .select(ResultVersionRow::as_select())
         .order((
             result_versions::result_id.asc(),
@@ -175,9 +179,9 @@ pub fn all_results(
 }
 
 /// Every review of the patient, withdrawn ones included.
-pub fn all_reviews(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<Vec<ReviewRow>> {
+pub fn all_reviews(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<Vec<ReviewRow>> {
     reviews::table
-        .filter(reviews::patient_id.eq(patient_id))
+        .filter(reviews::patient_id.eq(patient_id.to_string()))
         .select(ReviewRow::as_select())
         .order(reviews::id.asc())
         .load(conn)
@@ -187,11 +191,11 @@ pub fn all_reviews(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<Ve
 /// default). Call before the update, in its transaction; nothing is written when it does not change.
 pub fn record_patient_profile(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
     chosen: Option<&str>,
 ) -> QueryResult<()> {
     let Some((clinic_id, previous)) = patients::table
-        .find(patient_id)
+        .find(patient_id.to_string())
         .select((patients::clinic_id, patients::profile))
         .first::<(String, Option<String>)>(conn)
         .optional()?
@@ -205,19 +209,25 @@ pub fn record_patient_profile(
 /// transaction; nothing is written when it does not change.
 pub fn record_clinic_default(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     chosen: &str,
 ) -> QueryResult<()> {
     let previous = super::clinics::get(conn, clinic_id)
         .optional()?
         .map(|c| c.default_profile);
-    append_choice(conn, clinic_id.to_owned(), None, previous, Some(chosen))
+    append_choice(
+        conn,
+        clinic_id.as_str().to_owned(),
+        None,
+        previous,
+        Some(chosen),
+    )
 }
 
 fn append_choice(
     conn: &mut AnyConnection,
     clinic_id: String,
-    patient_id: Option<&str>,
+    patient_id: Option<PatientId>,
     previous: Option<String>,
     chosen: Option<&str>,
 ) -> QueryResult<()> {
@@ -227,7 +237,7 @@ fn append_choice(
     let row = ProfileChoiceRow {
         id: uuid::Uuid::now_v7().to_string(),
         clinic_id,
-        patient_id: patient_id.map(str::to_owned),
+        patient_id: patient_id.map(|p| p.to_string()),
         previous,
         chosen: chosen.map(str::to_owned),
         recorded_at: super::now(),
@@ -241,18 +251,20 @@ fn append_choice(
 /// The changes of one profile choice, oldest first.
 pub fn profile_choices(
     conn: &mut AnyConnection,
-    clinic_id: &str,
-    patient_id: Option<&str>,
+    clinic_id: &ClinicId,
+    patient_id: Option<PatientId>,
 ) -> QueryResult<Vec<ProfileChoiceRow>> {
     let query = profile_choices::table
-        .filter(profile_choices::clinic_id.eq(clinic_id))
+        .filter(profile_choices::clinic_id.eq(clinic_id.as_str()))
         .select(ProfileChoiceRow::as_select())
         .order((
             profile_choices::recorded_at.asc(),
             profile_choices::id.asc(),
         ));
     match patient_id {
-        Some(p) => query.filter(profile_choices::patient_id.eq(p)).load(conn),
+        Some(p) => query
+            .filter(profile_choices::patient_id.eq(p.to_string()))
+            .load(conn),
         None => query
             .filter(profile_choices::patient_id.is_null())
             .load(conn),

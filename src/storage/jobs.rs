@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{patients, reevaluation_jobs};
 use super::AnyConnection;
+use crate::domain::ids::{ClinicId, PatientId};
 
 /// A job still being worked through.
 pub const RUNNING: &str = "running";
@@ -18,7 +19,8 @@ pub const SUPERSEDED: &str = "superseded";
 #[diesel(table_name = reevaluation_jobs)]
 pub struct JobRow {
     pub id: String,
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub profile: String,
     pub state: String,
     pub done: i32,
@@ -32,17 +34,17 @@ pub struct JobRow {
 
 pub fn insert(conn: &mut AnyConnection, row: &JobRow) -> QueryResult<()> {
     diesel::insert_into(reevaluation_jobs::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
 
 /// Marks the clinic's running jobs superseded (a newer default takes over).
-pub fn supersede_running(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<()> {
+pub fn supersede_running(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<()> {
     let now = super::now();
     diesel::update(
         reevaluation_jobs::table
-            .filter(reevaluation_jobs::clinic_id.eq(clinic_id))
+            .filter(reevaluation_jobs::clinic_id.eq(clinic_id.as_str()))
             .filter(reevaluation_jobs::state.eq(RUNNING)),
     )
     .set((
@@ -55,9 +57,9 @@ pub fn supersede_running(conn: &mut AnyConnection, clinic_id: &str) -> QueryResu
 }
 
 /// The clinic's most recent job.
-pub fn latest(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Option<JobRow>> {
+pub fn latest(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<Option<JobRow>> {
     reevaluation_jobs::table
-        .filter(reevaluation_jobs::clinic_id.eq(clinic_id))
+        .filter(reevaluation_jobs::clinic_id.eq(clinic_id.as_str()))
         .order((
             reevaluation_jobs::created_at.desc(),
             reevaluation_jobs::id.desc(),
@@ -111,9 +113,9 @@ pub fn advance(
 }
 
 /// How many of the clinic's patients follow its default profile.
-pub fn count_on_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<i64> {
+pub fn count_on_default(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<i64> {
     patients::table
-        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::clinic_id.eq(clinic_id.as_str()))
         .filter(patients::deleted_at.is_null())
         .filter(patients::profile.is_null())
         .count()
@@ -123,12 +125,12 @@ pub fn count_on_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResul
 /// The next `limit` patients on the clinic default after `cursor`, in id order.
 pub fn on_default_after(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     cursor: Option<&str>,
     limit: i64,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<PatientId>> {
     let mut query = patients::table
-        .filter(patients::clinic_id.eq(clinic_id))
+        .filter(patients::clinic_id.eq(clinic_id.as_str()))
         .filter(patients::deleted_at.is_null())
         .filter(patients::profile.is_null())
         .select(patients::id)
@@ -138,5 +140,5 @@ pub fn on_default_after(
     if let Some(after) = cursor {
         query = query.filter(patients::id.gt(after.to_owned()));
     }
-    query.load(conn)
+    super::typed_ids("patients", query.load(conn)?)
 }

@@ -317,6 +317,23 @@ pub fn is_contention(e: &diesel::result::Error) -> bool {
     }
 }
 
+/// Ids read back as text, typed; one that does not parse is an error (logged and counted), never
+/// silently left out.
+pub(crate) fn typed_ids<T>(table: &'static str, ids: Vec<String>) -> QueryResult<Vec<T>>
+where
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    ids.into_iter()
+        .map(|id| {
+            id.parse().map_err(|e: uuid::Error| {
+                crate::metrics::count_unreadable_row(table);
+                tracing::error!(table, id, error = %e, "stored id is not a UUID");
+                diesel::result::Error::DeserializationError(Box::new(e))
+            })
+        })
+        .collect()
+}
+
 /// Current UTC time as stored (naive UTC, microsecond precision on both backends).
 pub fn now() -> chrono::NaiveDateTime {
     let t = chrono::Utc::now().naive_utc();

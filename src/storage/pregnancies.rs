@@ -5,12 +5,15 @@ use diesel::prelude::*;
 
 use super::schema::pregnancies;
 use super::AnyConnection;
+use crate::domain::ids::{PatientId, PregnancyId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = pregnancies)]
 pub struct PregnancyRow {
-    pub id: String,
-    pub patient_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: PregnancyId,
+    #[diesel(deserialize_as = String)]
+    pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,
     pub gestational_age_weeks: Option<i32>,
@@ -31,8 +34,10 @@ pub struct PregnancyRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = pregnancies)]
 pub struct NewPregnancy {
-    pub id: String,
-    pub patient_id: String,
+    #[diesel(serialize_as = String)]
+    pub id: PregnancyId,
+    #[diesel(serialize_as = String)]
+    pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,
     pub gestational_age_weeks: Option<i32>,
@@ -72,19 +77,19 @@ pub fn insert(conn: &mut AnyConnection, new: &[NewPregnancy]) -> QueryResult<()>
         return Ok(());
     }
     super::per_backend!(conn, |c| diesel::insert_into(pregnancies::table)
-        .values(new)
+        .values(new.to_vec())
         .execute(c))?;
     super::history::append_inserted_pregnancies(conn, new)
 }
 
 pub fn find(
     conn: &mut AnyConnection,
-    patient_id: &str,
-    id: &str,
+    patient_id: PatientId,
+    id: PregnancyId,
 ) -> QueryResult<Option<PregnancyRow>> {
     pregnancies::table
-        .filter(pregnancies::id.eq(id))
-        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::id.eq(id.to_string()))
+        .filter(pregnancies::patient_id.eq(patient_id.to_string()))
         .filter(pregnancies::deleted_at.is_null())
         .select(PregnancyRow::as_select())
         .first(conn)
@@ -94,25 +99,33 @@ pub fn find(
 /// The live obstetric history, in the order the pregnancies were recorded.
 pub fn list_for_patient(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
 ) -> QueryResult<Vec<PregnancyRow>> {
     pregnancies::table
-        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::patient_id.eq(patient_id.to_string()))
         .filter(pregnancies::deleted_at.is_null())
         .select(PregnancyRow::as_select())
         .order(pregnancies::id.asc())
         .load(conn)
 }
 
-pub fn update(conn: &mut AnyConnection, id: &str, changes: &PregnancyChanges) -> QueryResult<()> {
-    diesel::update(pregnancies::table.find(id))
+pub fn update(
+    conn: &mut AnyConnection,
+    id: PregnancyId,
+    changes: &PregnancyChanges,
+) -> QueryResult<()> {
+    diesel::update(pregnancies::table.find(id.to_string()))
         .set(changes)
         .execute(conn)?;
     super::history::append_pregnancy_revision(conn, id)
 }
 
-pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(pregnancies::table.find(id))
+pub fn soft_delete(
+    conn: &mut AnyConnection,
+    id: PregnancyId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(pregnancies::table.find(id.to_string()))
         .set(pregnancies::deleted_at.eq(Some(at)))
         .execute(conn)?;
     super::history::append_pregnancy_revision(conn, id)
@@ -121,19 +134,19 @@ pub fn soft_delete(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Que
 /// One page of the live history in recording (id) order: up to `limit` after `after_id`.
 pub fn page_for_patient(
     conn: &mut AnyConnection,
-    patient_id: &str,
-    after_id: Option<&str>,
+    patient_id: PatientId,
+    after: Option<PregnancyId>,
     limit: i64,
 ) -> QueryResult<Vec<PregnancyRow>> {
     let mut query = pregnancies::table
-        .filter(pregnancies::patient_id.eq(patient_id))
+        .filter(pregnancies::patient_id.eq(patient_id.to_string()))
         .filter(pregnancies::deleted_at.is_null())
         .select(PregnancyRow::as_select())
         .order(pregnancies::id.asc())
         .limit(limit)
         .into_boxed();
-    if let Some(after) = after_id {
-        query = query.filter(pregnancies::id.gt(after.to_owned()));
+    if let Some(after) = after {
+        query = query.filter(pregnancies::id.gt(after.to_string()));
     }
     query.load(conn)
 }

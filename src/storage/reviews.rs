@@ -5,12 +5,15 @@ use diesel::prelude::*;
 
 use super::schema::reviews;
 use super::AnyConnection;
+use crate::domain::ids::{PatientId, ReviewId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reviews)]
 pub struct ReviewRow {
-    pub id: String,
-    pub patient_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: ReviewId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub patient_id: PatientId,
     pub item: Option<String>,
     pub action: String,
     pub note: Option<String>,
@@ -22,15 +25,15 @@ pub struct ReviewRow {
 
 pub fn insert(conn: &mut AnyConnection, row: &ReviewRow) -> QueryResult<()> {
     diesel::insert_into(reviews::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
 
 /// The patient's reviews that have not been withdrawn, oldest first.
-pub fn list_active(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<Vec<ReviewRow>> {
+pub fn list_active(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<Vec<ReviewRow>> {
     reviews::table
-        .filter(reviews::patient_id.eq(patient_id))
+        .filter(reviews::patient_id.eq(patient_id.to_string()))
         .filter(reviews::withdrawn_at.is_null())
         .select(ReviewRow::as_select())
         .order(reviews::id.asc())
@@ -39,12 +42,12 @@ pub fn list_active(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<Ve
 
 pub fn find_active(
     conn: &mut AnyConnection,
-    patient_id: &str,
-    id: &str,
+    patient_id: PatientId,
+    id: ReviewId,
 ) -> QueryResult<Option<ReviewRow>> {
     reviews::table
-        .filter(reviews::id.eq(id))
-        .filter(reviews::patient_id.eq(patient_id))
+        .filter(reviews::id.eq(id.to_string()))
+        .filter(reviews::patient_id.eq(patient_id.to_string()))
         .filter(reviews::withdrawn_at.is_null())
         .select(ReviewRow::as_select())
         .first(conn)
@@ -53,11 +56,11 @@ pub fn find_active(
 
 pub fn withdraw(
     conn: &mut AnyConnection,
-    id: &str,
+    id: ReviewId,
     by: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(reviews::table.find(id))
+    diesel::update(reviews::table.find(id.to_string()))
         .set((
             reviews::withdrawn_by.eq(Some(by)),
             reviews::withdrawn_at.eq(Some(at)),

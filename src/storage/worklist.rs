@@ -7,12 +7,15 @@ use diesel::prelude::*;
 
 use super::schema::{patients, worklist_items, worklist_summaries};
 use super::AnyConnection;
+use crate::domain::ids::{ClinicId, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_summaries)]
 pub struct SummaryRow {
-    pub patient_id: String,
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub patient_id: PatientId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub profile: String,
     pub outstanding: i32,
     pub pending: i32,
@@ -33,9 +36,11 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_items)]
 pub struct ItemRow {
-    pub patient_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub patient_id: PatientId,
     pub item: String,
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub status: String,
     pub due_on: Option<NaiveDate>,
 }
@@ -46,48 +51,54 @@ pub fn replace(
     summary: &SummaryRow,
     items: &[ItemRow],
 ) -> QueryResult<()> {
-    remove(conn, &summary.patient_id)?;
+    remove(conn, summary.patient_id)?;
     diesel::insert_into(worklist_summaries::table)
-        .values(summary)
+        .values(summary.clone())
         .execute(conn)?;
     if !items.is_empty() {
         super::per_backend!(&mut *conn, |c| diesel::insert_into(worklist_items::table)
-            .values(items)
+            .values(items.to_vec())
             .execute(c))?;
     }
     Ok(())
 }
 
 /// Drops the patient from the worklist (she was deleted, or cannot be evaluated).
-pub fn remove(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<()> {
-    diesel::delete(worklist_items::table.filter(worklist_items::patient_id.eq(patient_id)))
+pub fn remove(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<()> {
+    let patient_id = patient_id.to_string();
+    diesel::delete(worklist_items::table.filter(worklist_items::patient_id.eq(&patient_id)))
         .execute(conn)?;
-    diesel::delete(worklist_summaries::table.find(patient_id)).execute(conn)?;
+    diesel::delete(worklist_summaries::table.find(&patient_id)).execute(conn)?;
     Ok(())
 }
 
 /// Up to `limit` of the clinic's patients whose summary must be re-evaluated on `today`.
 pub fn stale(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     today: NaiveDate,
     limit: i64,
-) -> QueryResult<Vec<String>> {
-    worklist_summaries::table
-        .filter(worklist_summaries::clinic_id.eq(clinic_id))
+) -> QueryResult<Vec<PatientId>> {
+    let ids = worklist_summaries::table
+        .filter(worklist_summaries::clinic_id.eq(clinic_id.as_str()))
         .filter(worklist_summaries::refresh_on.le(today))
         .select(worklist_summaries::patient_id)
         // Patients are locked as they are refreshed: in id order, like every other write.
         .order(worklist_summaries::patient_id.asc())
         .limit(limit)
-        .load(conn)
+        .load(conn)?;
+    super::typed_ids("worklist_summaries", ids)
 }
 
 /// Whether any of the clinic's summaries must be re-evaluated on `today`.
-pub fn any_stale(conn: &mut AnyConnection, clinic_id: &str, today: NaiveDate) -> QueryResult<bool> {
+pub fn any_stale(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    today: NaiveDate,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         worklist_summaries::table
-            .filter(worklist_summaries::clinic_id.eq(clinic_id))
+            .filter(worklist_summaries::clinic_id.eq(clinic_id.as_str()))
             .filter(worklist_summaries::refresh_on.le(today)),
     ))
     .get_result(conn)
@@ -115,11 +126,13 @@ pub struct WorklistFilter {
 /// One keyset page of the clinic's patients with open work, in patient id order after `after`.
 pub fn page(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     filter: &WorklistFilter,
-    after: Option<&str>,
+    after: Option<PatientId>,
     limit: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
+    let clinic_id = clinic_id.as_str();
+    let after = after.map(|a| a.to_string());
     // Boxed subqueries only compose on a concrete backend: build the query once per backend.
     super::per_backend!(conn, |c| {
         use worklist_items as i;
@@ -134,8 +147,8 @@ pub fn page(
         if let Some(profile) = &filter.profile {
             query = query.filter(s::profile.eq(profile.clone()));
         }
-        if let Some(after) = after {
-            query = query.filter(s::patient_id.gt(after.to_owned()));
+        if let Some(after) = &after {
+            query = query.filter(s::patient_id.gt(after.clone()));
         }
         let by_item = !filter.statuses.is_empty()
             || filter.item.is_some()
@@ -146,8 +159,8 @@ pub fn page(
                 .filter(i::clinic_id.eq(clinic_id.to_owned()))
                 .select(i::patient_id)
                 .into_boxed();
-            if let Some(after) = after {
-                sub = sub.filter(i::patient_id.gt(after.to_owned()));
+            if let Some(after) = &after {
+                sub = sub.filter(i::patient_id.gt(after.clone()));
             }
             if !filter.statuses.is_empty() {
                 sub = sub.filter(i::status.eq_any(filter.statuses.clone()));
@@ -179,10 +192,11 @@ pub fn page(
 }
 
 /// The open items of these patients.
-pub fn items_of(conn: &mut AnyConnection, patient_ids: &[String]) -> QueryResult<Vec<ItemRow>> {
+pub fn items_of(conn: &mut AnyConnection, patient_ids: &[PatientId]) -> QueryResult<Vec<ItemRow>> {
     if patient_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let patient_ids: Vec<String> = patient_ids.iter().map(ToString::to_string).collect();
     worklist_items::table
         .filter(worklist_items::patient_id.eq_any(patient_ids))
         .select(ItemRow::as_select())
@@ -193,17 +207,23 @@ pub fn items_of(conn: &mut AnyConnection, patient_ids: &[String]) -> QueryResult
 /// (id, MRN) of these patients of the clinic.
 pub fn mrns_of(
     conn: &mut AnyConnection,
-    clinic_id: &str,
-    patient_ids: &[String],
-) -> QueryResult<Vec<(String, String)>> {
+    clinic_id: &ClinicId,
+    patient_ids: &[PatientId],
+) -> QueryResult<Vec<(PatientId, String)>> {
     if patient_ids.is_empty() {
         return Ok(Vec::new());
     }
-    patients::table
-        .filter(patients::clinic_id.eq(clinic_id))
+    let patient_ids: Vec<String> = patient_ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = patients::table
+        .filter(patients::clinic_id.eq(clinic_id.as_str()))
         .filter(patients::id.eq_any(patient_ids))
         .select((patients::id, patients::mrn))
-        .load(conn)
+        .load(conn)?;
+    let (ids, mrns): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+    Ok(super::typed_ids("patients", ids)?
+        .into_iter()
+        .zip(mrns)
+        .collect())
 }
 
 /// The checklist stored with a patient's summary.
@@ -218,10 +238,10 @@ pub struct StoredChecklist {
 
 pub fn stored_checklist(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
 ) -> QueryResult<Option<StoredChecklist>> {
     worklist_summaries::table
-        .find(patient_id)
+        .find(patient_id.to_string())
         .select(StoredChecklist::as_select())
         .first(conn)
         .optional()

@@ -2,6 +2,7 @@
 //! with where they disagree, and the checklist "as of" a past day (what the service would have
 //! answered then, from what the record held by the end of that day).
 
+use crate::domain::ids::ClinicId;
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
@@ -54,7 +55,7 @@ pub struct ProfileVerdict {
 /// The record to evaluate: live, or as it stood at the end of `as_of`.
 pub fn record_for(
     conn: &mut AnyConnection,
-    patient_id: &str,
+    patient_id: PatientId,
     as_of: Option<NaiveDate>,
 ) -> QueryResult<PatientRecord> {
     match as_of {
@@ -81,7 +82,7 @@ pub fn profile_id_at(
     let own = changes(history::profile_choices(
         conn,
         &patient.clinic_id,
-        Some(&patient.id),
+        Some(patient.id),
     )?);
     if let Some(id) = as_of::choice_at(&own, patient.profile.clone(), day) {
         return Ok(id);
@@ -96,7 +97,7 @@ pub fn profile_id_at(
 /// The profiles named, in order, or the first unknown one.
 pub fn profiles_named(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     ids: &[String],
 ) -> QueryResult<Result<Vec<Cow<'static, Profile>>, UnknownProfile>> {
     let mut found = Vec::with_capacity(ids.len());

@@ -3,6 +3,7 @@
 //! short transaction that also advances the job's cursor, so a restart resumes where it stopped.
 //! Until a patient's turn comes, her checklist is evaluated on the fly (see `checklist_json`).
 
+use crate::domain::ids::ClinicId;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ impl Wakeup {
 /// the caller's transaction. `None` when no patient follows the clinic default.
 pub fn start(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     profile: &str,
 ) -> QueryResult<Option<JobRow>> {
     jobs::supersede_running(conn, clinic_id)?;
@@ -82,7 +83,7 @@ pub fn run_chunk(conn: &mut AnyConnection, chunk: i64) -> QueryResult<Option<Job
         patients::lock_many(conn, &job.clinic_id, &ids)?;
         let today = super::record::clinic_today(conn, &job.clinic_id)?;
         for id in &ids {
-            summary::refresh(conn, &job.clinic_id, id, today, Reason::Clinic)?;
+            summary::refresh(conn, &job.clinic_id, *id, today, Reason::Clinic)?;
         }
         let count = i32::try_from(ids.len()).unwrap_or(i32::MAX);
         job.done = job.done.saturating_add(count);
@@ -94,7 +95,7 @@ pub fn run_chunk(conn: &mut AnyConnection, chunk: i64) -> QueryResult<Option<Job
             job.total.max(job.done)
         };
         if let Some(last) = ids.last() {
-            job.cursor = Some(last.clone());
+            job.cursor = Some(last.to_string());
         }
         jobs::advance(
             conn,

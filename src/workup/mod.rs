@@ -10,6 +10,7 @@ pub mod record;
 pub mod summary;
 pub mod unit_of_work;
 
+use crate::domain::ids::{ClinicId, PatientId};
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
@@ -36,7 +37,7 @@ pub fn checklist(
         Ok(profile) => profile,
         Err(unknown) => return Ok(Err(unknown)),
     };
-    let record = record::load(conn, &patient.id)?;
+    let record = record::load(conn, patient.id)?;
     let input = WorkupInput {
         patient_id: record.patient_id,
         pregnancies: &record.pregnancies,
@@ -57,7 +58,7 @@ pub fn checklist_json(
     requested: Option<&str>,
     today: NaiveDate,
 ) -> QueryResult<Result<String, UnknownProfile>> {
-    if let Some(stored) = crate::storage::worklist::stored_checklist(conn, &patient.id)? {
+    if let Some(stored) = crate::storage::worklist::stored_checklist(conn, patient.id)? {
         let applies = match requested.or(patient.profile.as_deref()) {
             Some(id) => id == stored.profile,
             None => clinic_default(conn, &patient.clinic_id)? == stored.profile,
@@ -72,7 +73,7 @@ pub fn checklist_json(
 }
 
 /// The clinic's default profile id (the service default when the clinic has no row yet).
-fn clinic_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<String> {
+fn clinic_default(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<String> {
     use diesel::OptionalExtension;
     Ok(crate::storage::clinics::get(conn, clinic_id)
         .optional()?
@@ -86,8 +87,8 @@ fn clinic_default(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<Stri
 /// write that changed it). A deleted patient drops out of the worklist.
 pub fn refresh_summary(
     conn: &mut AnyConnection,
-    clinic_id: &str,
-    patient_id: &str,
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
 ) -> QueryResult<()> {
     let today = record::clinic_today(conn, clinic_id)?;
     summary::refresh(conn, clinic_id, patient_id, today, summary::Reason::Write)

@@ -1,6 +1,7 @@
 //! Which profile applies: built-in profiles are data compiled into the binary; a clinic's own
 //! profiles are stored as the JSON of the whole derived profile.
 
+use crate::domain::ids::ClinicId;
 use std::borrow::Cow;
 
 use diesel::{OptionalExtension, QueryResult};
@@ -15,7 +16,7 @@ pub struct UnknownProfile(pub String);
 /// A built-in profile, or the clinic's own one with this id.
 pub fn find_profile(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     id: &str,
 ) -> QueryResult<Option<Cow<'static, Profile>>> {
     if let Some(p) = profile::builtin(id) {
@@ -27,7 +28,11 @@ pub fn find_profile(
 }
 
 /// Whether `id` names a built-in profile or one of the clinic's own.
-pub fn profile_exists(conn: &mut AnyConnection, clinic_id: &str, id: &str) -> QueryResult<bool> {
+pub fn profile_exists(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    id: &str,
+) -> QueryResult<bool> {
     Ok(find_profile(conn, clinic_id, id)?.is_some())
 }
 
@@ -35,7 +40,7 @@ pub fn profile_exists(conn: &mut AnyConnection, clinic_id: &str, id: &str) -> Qu
 /// clinic's default, else the service default.
 pub fn resolve_profile(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     requested: Option<&str>,
     patient_override: Option<&str>,
 ) -> QueryResult<Result<Cow<'static, Profile>, UnknownProfile>> {
@@ -51,7 +56,7 @@ pub fn resolve_profile(
 /// Built-in profiles, then the clinic's own.
 pub fn list_profiles(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
 ) -> QueryResult<Vec<Cow<'static, Profile>>> {
     let mut all: Vec<Cow<'static, Profile>> = profile::builtin_profiles()
         .iter()

@@ -2,11 +2,12 @@
 //! value written by a newer release, say) is an error — logged with its id and counted in
 //! `/metrics` — never silently left out of the clinical record the checklist is drawn from.
 
+use crate::domain::ids::ClinicId;
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
 use crate::domain::catalogue::TestCode;
-use crate::domain::ids::{PatientId, PregnancyId, ResultId, ReviewId};
+use crate::domain::ids::{PatientId, PregnancyId, ResultId};
 use crate::domain::item::ItemId;
 use crate::domain::pregnancy::{Complication, Conception, GestationalAge, Outcome, Pregnancy};
 use crate::domain::result::{
@@ -29,27 +30,27 @@ pub struct PatientRecord {
     pub reviews: Vec<Review>,
 }
 
-pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRecord> {
+pub fn load(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<PatientRecord> {
     let pregnancies = every(
         &pregnancies::list_for_patient(conn, patient_id)?,
         "pregnancies",
-        |p| &p.id,
+        |p| p.id.to_string(),
         pregnancy,
     )?;
     let results = every(
-        &results::list_for_patient(conn, patient_id)?,
+        &results::list_for_patient(conn, &patient_id.to_string())?,
         "results",
-        |(r, _)| &r.id,
+        |(r, _)| r.id.clone(),
         |(r, v)| lab_result(r, v),
     )?;
     let reviews = every(
         &reviews::list_active(conn, patient_id)?,
         "reviews",
-        |r| &r.id,
+        |r| r.id.to_string(),
         review,
     )?;
     Ok(PatientRecord {
-        patient_id: PatientId(patient_id.parse().unwrap_or_default()),
+        patient_id,
         pregnancies,
         results,
         reviews,
@@ -59,15 +60,11 @@ pub fn load(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<PatientRe
 /// Everything ever recorded for the patient, with when: the source of the checklist "as of" a day.
 /// Pregnancies written before revisions were kept have one revision at their creation (and their
 /// deletion): their earlier values were not kept.
-pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<History> {
+pub fn load_history(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<History> {
     let revisions = history::pregnancy_revisions(conn, patient_id)?;
     let mut events = Vec::new();
     for row in history::all_pregnancies(conn, patient_id)? {
-        let id = row
-            .id
-            .parse()
-            .map(PregnancyId)
-            .map_err(|_| unreadable("pregnancies", &row.id))?;
+        let id = row.id;
         let mut own: Vec<PregnancyEvent> = revisions
             .iter()
             .filter(|r| r.pregnancy_id == row.id)
@@ -89,7 +86,9 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
                             partner_mrn: r.partner_mrn.clone(),
                             ..row.clone()
                         })
-                        .ok_or_else(|| unreadable("pregnancy_revisions", &r.pregnancy_id))?,
+                        .ok_or_else(|| {
+                            unreadable("pregnancy_revisions", &r.pregnancy_id.to_string())
+                        })?,
                     )
                 };
                 Ok(PregnancyEvent {
@@ -103,7 +102,10 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
             own.push(PregnancyEvent {
                 id,
                 at: row.created_at,
-                state: Some(pregnancy(&row).ok_or_else(|| unreadable("pregnancies", &row.id))?),
+                state: Some(
+                    pregnancy(&row)
+                        .ok_or_else(|| unreadable("pregnancies", &row.id.to_string()))?,
+                ),
             });
             if let Some(deleted_at) = row.deleted_at {
                 own.push(PregnancyEvent {
@@ -139,13 +141,13 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
         .iter()
         .map(|row| {
             Ok(ReviewHistory {
-                review: review(row).ok_or_else(|| unreadable("reviews", &row.id))?,
+                review: review(row).ok_or_else(|| unreadable("reviews", &row.id.to_string()))?,
                 withdrawn_at: row.withdrawn_at,
             })
         })
         .collect::<QueryResult<_>>()?;
     Ok(History {
-        patient_id: PatientId(patient_id.parse().unwrap_or_default()),
+        patient_id,
         pregnancies: events,
         results,
         reviews,
@@ -156,11 +158,11 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: &str) -> QueryResult<H
 fn every<R, T>(
     rows: &[R],
     table: &'static str,
-    id: impl Fn(&R) -> &String,
+    id: impl Fn(&R) -> String,
     parse: impl Fn(&R) -> Option<T>,
 ) -> QueryResult<Vec<T>> {
     rows.iter()
-        .map(|row| parse(row).ok_or_else(|| unreadable(table, id(row))))
+        .map(|row| parse(row).ok_or_else(|| unreadable(table, &id(row))))
         .collect()
 }
 
@@ -183,7 +185,7 @@ pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
         None => None,
     };
     Some(Pregnancy {
-        id: PregnancyId(row.id.parse().ok()?),
+        id: row.id,
         outcome: Outcome::parse(&row.outcome)?,
         ended_on: row.ended_on,
         gestational_age,
@@ -255,7 +257,7 @@ pub fn result_version(v: &ResultVersionRow) -> Option<ResultVersion> {
 
 pub fn review(row: &ReviewRow) -> Option<Review> {
     Some(Review {
-        id: ReviewId(row.id.parse().ok()?),
+        id: row.id,
         item: match &row.item {
             Some(item) => Some(ItemId::parse(item)?),
             None => None,
@@ -281,7 +283,7 @@ pub fn today_in(name: &str) -> NaiveDate {
 
 /// Today's date for a clinic, in its time zone: the evaluation date of every checklist served now
 /// and the last date that is not "in the future".
-pub fn clinic_today(conn: &mut AnyConnection, clinic_id: &str) -> QueryResult<NaiveDate> {
+pub fn clinic_today(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<NaiveDate> {
     Ok(today_in(&crate::storage::clinics::time_zone(
         conn, clinic_id,
     )?))

@@ -2,6 +2,7 @@
 //! stored beside the record so a page never evaluates patients (only those a due date has passed
 //! for since their last evaluation, a bounded number per page).
 
+use crate::domain::ids::{ClinicId, PatientId};
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
@@ -37,8 +38,8 @@ impl Reason {
 /// (or belongs to another clinic, or her profile no longer exists).
 pub fn refresh(
     conn: &mut AnyConnection,
-    clinic_id: &str,
-    patient_id: &str,
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
     today: NaiveDate,
     reason: Reason,
 ) -> QueryResult<()> {
@@ -59,20 +60,24 @@ pub fn refresh(
 /// Refreshes up to `limit` of the clinic's summaries whose `refresh_on` has come; returns how many.
 pub fn refresh_stale(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     today: NaiveDate,
     limit: i64,
 ) -> QueryResult<usize> {
     let stale = worklist::stale(conn, clinic_id, today, limit)?;
     for patient_id in &stale {
-        refresh(conn, clinic_id, patient_id, today, Reason::Time)?;
+        refresh(conn, clinic_id, *patient_id, today, Reason::Time)?;
     }
     Ok(stale.len())
 }
 
 /// The summary row and item rows (open and deferred) of one evaluated checklist. A deferred item
 /// is listed so the worklist can filter on it, but it is not open work (clinical-rules.md §6.3).
-pub fn summarise(clinic_id: &str, patient_id: &str, c: &Checklist) -> (SummaryRow, Vec<ItemRow>) {
+pub fn summarise(
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
+    c: &Checklist,
+) -> (SummaryRow, Vec<ItemRow>) {
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     let open: Vec<_> = c.items.iter().filter(|i| i.status.is_open()).collect();
     let items = c
@@ -80,7 +85,7 @@ pub fn summarise(clinic_id: &str, patient_id: &str, c: &Checklist) -> (SummaryRo
         .iter()
         .filter(|i| i.status.is_open() || i.status == ItemStatus::Deferred)
         .map(|i| ItemRow {
-            patient_id: patient_id.to_owned(),
+            patient_id,
             item: i.id.as_str().to_owned(),
             clinic_id: clinic_id.to_owned(),
             status: i.status.as_str().to_owned(),
@@ -88,7 +93,7 @@ pub fn summarise(clinic_id: &str, patient_id: &str, c: &Checklist) -> (SummaryRo
         })
         .collect();
     let summary = SummaryRow {
-        patient_id: patient_id.to_owned(),
+        patient_id,
         clinic_id: clinic_id.to_owned(),
         profile: c.profile.id.clone(),
         outstanding: count(c.summary.outstanding),

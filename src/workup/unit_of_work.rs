@@ -194,17 +194,12 @@ impl Workup {
                     let _entered = span.enter();
                     let (f, caller, request_id, locks) = &*run;
                     storage::write_transaction(conn, |conn| {
-                        let locks: Vec<String> = locks.iter().map(ToString::to_string).collect();
-                        patients::lock_many(conn, caller.clinic.as_str(), &locks)?;
+                        patients::lock_many(conn, &caller.clinic, locks)?;
                         let mut work = UnitOfWork::new(conn, caller);
                         let value = f(&mut work)?;
                         let accesses = work.accesses;
                         for patient in changed(&accesses) {
-                            super::refresh_summary(
-                                conn,
-                                caller.clinic.as_str(),
-                                &patient.to_string(),
-                            )?;
+                            super::refresh_summary(conn, &caller.clinic, patient)?;
                         }
                         audit_log::record(conn, caller, request_id, accesses)?;
                         Ok(value)

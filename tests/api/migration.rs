@@ -76,7 +76,8 @@ fn a_database_made_by_the_previous_schema_keeps_its_data_through_the_rules_v2_mi
     let mut conn = old_database(&db);
     run_migrations(&mut conn).expect("the new migrations run over the old data");
 
-    let patient = "0190f0f0-0000-7000-8000-000000000001";
+    let patient: rpl_workup::domain::ids::PatientId =
+        "0190f0f0-0000-7000-8000-000000000001".parse().unwrap();
     let history = pregnancies::list_for_patient(&mut conn, patient).expect("history reads");
     assert_eq!(history.len(), 1);
     let p = &history[0];
@@ -89,7 +90,7 @@ fn a_database_made_by_the_previous_schema_keeps_its_data_through_the_rules_v2_mi
         (None, None, None)
     );
 
-    let stored = results::list_for_patient(&mut conn, patient).expect("results read");
+    let stored = results::list_for_patient(&mut conn, &patient.to_string()).expect("results read");
     assert_eq!(stored.len(), 1);
     let (_, versions) = &stored[0];
     assert_eq!(versions[0].value_quantity, Some(2.1));

@@ -369,7 +369,7 @@ async fn seeding_writes_patients_whose_summaries_fill_the_worklist() {
     let pool = rpl_workup::storage::build_pool(backend, 1);
     let mut conn = pool.get().unwrap();
     let plan = rpl_workup::seed::SeedPlan {
-        clinic: "bench-clinic".to_owned(),
+        clinic: rpl_workup::domain::ids::ClinicId::parse("bench-clinic").unwrap(),
         patients: 40,
         batch: 15,
         rng_seed: 7,

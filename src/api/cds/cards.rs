@@ -87,7 +87,11 @@ pub struct Card {
 }
 
 /// Adds a link to the patient's page (`{public_url}/app/patients/{id}`) to every card.
-pub fn link_patient_page(cards: &mut [Card], public_url: &str, patient_id: &str) {
+pub fn link_patient_page(
+    cards: &mut [Card],
+    public_url: &str,
+    patient_id: crate::domain::ids::PatientId,
+) {
     let url = format!(
         "{}/app/patients/{patient_id}",
         public_url.trim_end_matches('/')

@@ -68,7 +68,7 @@ const ORDER_WARNING: &str = "order_warning";
 fn order_warning_feedback(
     n: usize,
     fb: &CardFeedback,
-    patient_id: &str,
+    patient_id: crate::domain::ids::PatientId,
     card_id: &str,
 ) -> Result<Access, ApiError> {
     match fb.outcome.as_str() {
@@ -167,7 +167,7 @@ async fn record_feedback(
     let body = super::json_body::<FeedbackRequest>(&req, payload).await?;
     let input = body;
     audited(&state, caller, request_id, move |conn, caller| {
-        let clinic = caller.clinic.as_str();
+        let clinic = &caller.clinic;
         let mut accesses = Vec::new();
         for (n, fb) in input.feedback.iter().enumerate() {
             let issued = cds::find_card(conn, clinic, &fb.card)?;
@@ -175,10 +175,14 @@ async fn record_feedback(
                 .iter()
                 .find(|r| r.kind == "card" || r.kind == ORDER_WARNING)
                 .ok_or(ApiError::NotFound)?;
-            let patient =
-                patients::find(conn, clinic, &card.patient_id)?.ok_or(ApiError::NotFound)?;
+            let patient = patients::find(
+                conn,
+                clinic,
+                card.patient_id.parse().map_err(ApiError::internal)?,
+            )?
+            .ok_or(ApiError::NotFound)?;
             if card.kind == ORDER_WARNING {
-                accesses.push(order_warning_feedback(n, fb, &patient.id, &card.id)?);
+                accesses.push(order_warning_feedback(n, fb, patient.id, &card.id)?);
                 continue;
             }
             let mut record = |conn: &mut storage::AnyConnection,
@@ -187,8 +191,8 @@ async fn record_feedback(
                               note: Option<String>|
              -> Result<(), ApiError> {
                 let row = reviews::ReviewRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    patient_id: patient.id.clone(),
+                    id: crate::domain::ids::ReviewId::new(),
+                    patient_id: patient.id,
                     item: Some(item.to_owned()),
                     action: action.to_owned(),
                     note,

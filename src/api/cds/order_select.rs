@@ -159,7 +159,7 @@ pub async fn cds_order_select(
     let (caller, hook, public_url) = accept_hook(&req, &state, payload, "order-select").await?;
     let canon = state.canon.clone();
     let cards = audited(&state, caller, request_id, move |conn, caller| {
-        let clinic = caller.clinic.as_str();
+        let clinic = &caller.clinic;
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
             return Ok((Vec::new(), Vec::new()));
         };
@@ -183,7 +183,7 @@ pub async fn cds_order_select(
             }
         }
         if let Some(url) = &public_url {
-            super::cards::link_patient_page(&mut cards, url, &patient.id);
+            super::cards::link_patient_page(&mut cards, url, patient.id);
         }
         let at = storage::now();
         let rows: Vec<IssuedRow> = cards
@@ -193,8 +193,8 @@ pub async fn cds_order_select(
                 id: card.uuid.clone(),
                 kind: "order_warning".to_owned(),
                 card_id: card.uuid.clone(),
-                clinic_id: clinic.to_owned(),
-                patient_id: patient.id.clone(),
+                clinic_id: clinic.as_str().to_owned(),
+                patient_id: patient.id.to_string(),
                 item: Some(item.as_str().to_owned()),
                 hook_instance: hook.hook_instance.clone(),
                 issued_at: at,

@@ -79,7 +79,7 @@ fn prefetched_identifiers(patient: &Value, system: Option<&str>) -> Option<Vec<S
 /// no such patient here. 412 when the hook lacks what is needed to tell.
 pub(super) fn find_patient(
     conn: &mut AnyConnection,
-    clinic: &str,
+    clinic: &crate::domain::ids::ClinicId,
     hook: &HookRequest,
 ) -> Result<Option<PatientRow>, ApiError> {
     let ehr_id = hook
@@ -160,7 +160,7 @@ pub async fn cds_patient_view(
 ) -> Result<HttpResponse, ApiError> {
     let (caller, hook, public_url) = accept_hook(&req, &state, payload, "patient-view").await?;
     let cards = audited(&state, caller, request_id, move |conn, caller| {
-        let clinic = caller.clinic.as_str();
+        let clinic = &caller.clinic;
         let Some(patient) = find_patient(conn, clinic, &hook)? else {
             return Ok((Vec::new(), Vec::new()));
         };
@@ -175,7 +175,7 @@ pub async fn cds_patient_view(
         );
         let (mut cards, issued) = cards::cards(&checklist, &profile, &patient_ref);
         if let Some(url) = &public_url {
-            cards::link_patient_page(&mut cards, url, &patient.id);
+            cards::link_patient_page(&mut cards, url, patient.id);
         }
         let at = storage::now();
         let rows: Vec<IssuedRow> = issued
@@ -184,8 +184,8 @@ pub async fn cds_patient_view(
                 id: i.id,
                 kind: if i.is_card { "card" } else { "suggestion" }.to_owned(),
                 card_id: i.card_id,
-                clinic_id: clinic.to_owned(),
-                patient_id: patient.id.clone(),
+                clinic_id: clinic.as_str().to_owned(),
+                patient_id: patient.id.to_string(),
                 item: i.item.map(|i| i.as_str().to_owned()),
                 hook_instance: hook.hook_instance.clone(),
                 issued_at: at,

@@ -57,7 +57,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller?;
     require_clinical(&caller)?;
-    let clinic = caller.clinic.as_str().to_owned();
+    let clinic = caller.clinic.clone();
     let profiles = state
         .db(move |conn| Ok(workup::profiles::list_profiles(conn, &clinic)?))
         .await?;
@@ -99,7 +99,7 @@ async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller?;
     require_clinical(&caller)?;
-    let clinic = caller.clinic.as_str().to_owned();
+    let clinic = caller.clinic.clone();
     let profile = state
         .db(move |conn| {
             Ok(workup::profiles::list_profiles(conn, &clinic)?
@@ -127,7 +127,7 @@ fn care_plan_of(
 ) -> impl std::future::Future<Output = Result<Value, ApiError>> + '_ {
     let canon = state.canon.clone();
     audited(state, caller, request_id, move |conn, caller| {
-        let clinic = caller.clinic.as_str();
+        let clinic = &caller.clinic;
         let patient = patients::find_by_mrn(conn, clinic, &mrn)?.ok_or(ApiError::NotFound)?;
         let Ok(profile_spec) =
             workup::resolve_profile(conn, clinic, profile.as_deref(), patient.profile.as_deref())?

@@ -12,6 +12,7 @@ use crate::api::error::ApiError;
 use crate::api::results::check_subject;
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
+use crate::domain::ids::{ClinicId, PatientId};
 use crate::ingest::incoming::resolve_test;
 use crate::ingest::{FeedProblem, IncomingResult, ProblemKind};
 use crate::storage::lab::{self, Stored};
@@ -105,7 +106,7 @@ impl Tally {
 
 /// One request's ingestion state.
 pub struct Session {
-    clinic_id: String,
+    clinic_id: ClinicId,
     /// The FHIR identifier system the clinic's MRNs must carry, when configured.
     mrn_system: Option<String>,
     /// Today in the clinic's time zone: the last collection date that is not in the future.
@@ -113,7 +114,7 @@ pub struct Session {
     codes: HashMap<(String, String), TestCode>,
     patients: HashMap<String, Option<PatientRow>>,
     /// The patients the checked results name, locked (in id order) before the first store.
-    touched: BTreeSet<String>,
+    touched: BTreeSet<PatientId>,
     locked: bool,
     /// The lab: the token's `sub` (stable per lab client, whatever the feed).
     source: String,
@@ -124,7 +125,7 @@ pub struct Session {
 impl Session {
     /// Loads the clinic's settings and code maps.
     pub fn open(conn: &mut AnyConnection, caller: &Caller) -> Result<Self, ApiError> {
-        let clinic_id = caller.clinic.as_str().to_owned();
+        let clinic_id = caller.clinic.clone();
         let mrn_system = match clinics::get(conn, &clinic_id) {
             Ok(row) => row.mrn_system,
             Err(diesel::result::Error::NotFound) => None,
@@ -243,7 +244,7 @@ impl Session {
         }
         let patient = self.patient(conn, &r.mrn, r.mrn_system.as_deref(), check_system, &at.mrn)?;
         if let Ok(p) = &patient {
-            self.touched.insert(p.id.clone());
+            self.touched.insert(p.id);
         }
         Ok(match patient {
             Ok(p) if problems.is_empty() => Ok(p),
@@ -264,9 +265,8 @@ impl Session {
         r: &IncomingResult,
     ) -> Result<ItemOutcome, ApiError> {
         if !self.locked {
-            self.touched.insert(patient.id.clone());
-            let ids: Vec<String> = self.touched.iter().cloned().collect();
-            patients::lock_many(conn, &self.clinic_id, &ids)?;
+            self.touched.insert(patient.id);
+            patients::lock_many(conn, &self.clinic_id, &self.touched)?;
             self.locked = true;
         }
         let Some(test) = r.test else {
@@ -277,8 +277,8 @@ impl Session {
         let id = uuid::Uuid::now_v7().to_string();
         let new = NewResult {
             id: id.clone(),
-            clinic_id: self.clinic_id.clone(),
-            patient_id: patient.id.clone(),
+            clinic_id: self.clinic_id.to_string(),
+            patient_id: patient.id.to_string(),
             test: test.as_str().to_owned(),
             subject: r.subject.as_str().to_owned(),
             pregnancy_id: None,
@@ -322,7 +322,7 @@ impl Session {
             _ => access,
         });
         let outcome = ItemOutcome::Stored {
-            patient_id: patient.id.clone(),
+            patient_id: patient.id.to_string(),
             stored,
         };
         self.tally.add(&outcome);

@@ -40,16 +40,16 @@ pub async fn create_patient(
     let mrn = Mrn::parse(&input.mrn)
         .map_err(|e| errors.push(FieldError::new("mrn", e)))
         .ok();
-    let clinic = caller.clinic.as_str().to_owned();
+    let clinic = caller.clinic.clone();
     let today = state
         .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
         .await?;
     if input.birth_date.is_some_and(|d| d > today) {
         errors.push(FieldError::new("birth_date", "must not be in the future"));
     }
-    let patient_id = uuid::Uuid::now_v7().to_string();
+    let patient_id = crate::domain::ids::PatientId::new();
     let pregnancy_rows = new_pregnancy_rows(
-        &patient_id,
+        patient_id,
         &input.pregnancies,
         input.birth_date,
         today,
@@ -74,7 +74,7 @@ pub async fn create_patient(
     let partner = input.partner.unwrap_or_default();
     let new = patients::NewPatient {
         id: patient_id,
-        clinic_id: caller.clinic.as_str().to_owned(),
+        clinic_id: caller.clinic.clone(),
         mrn,
         ehr_patient_id: input.ehr_patient_id.map(|s| s.trim().to_owned()),
         birth_date: input.birth_date,
@@ -85,7 +85,7 @@ pub async fn create_patient(
         updated_at: now,
     };
     let write = move |conn: &mut storage::AnyConnection, caller: &Caller| {
-        clinics::ensure(conn, caller.clinic.as_str())?;
+        clinics::ensure(conn, &caller.clinic)?;
         if let Some(profile) = &new.profile {
             super::ensure_profile_known(conn, caller, profile)?;
         }
@@ -102,7 +102,7 @@ pub async fn create_patient(
                 Access::new("allow_duplicate", "pregnancy", &new.id, id)
             }))
             .collect();
-        let row = patients::find(conn, caller.clinic.as_str(), &new.id)?
+        let row = patients::find(conn, &caller.clinic, new.id)?
             .ok_or_else(|| ApiError::internal("patient vanished after insert"))?;
         Ok((row, accesses))
     };

@@ -31,7 +31,7 @@ pub fn owned_patient(
     caller: &Caller,
     id: &uuid::Uuid,
 ) -> Result<PatientRow, ApiError> {
-    patients::find(conn, caller.clinic.as_str(), &id.to_string())?.ok_or(ApiError::NotFound)
+    patients::find(conn, &caller.clinic, (*id).into())?.ok_or(ApiError::NotFound)
 }
 
 /// A profile override must name a built-in profile or one of the clinic's own.
@@ -40,7 +40,7 @@ pub fn ensure_profile_known(
     caller: &Caller,
     profile: &str,
 ) -> Result<(), ApiError> {
-    if crate::workup::profile_exists(conn, caller.clinic.as_str(), profile)? {
+    if crate::workup::profile_exists(conn, &caller.clinic, profile)? {
         Ok(())
     } else {
         Err(ApiError::field(

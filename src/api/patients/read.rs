@@ -49,24 +49,17 @@ pub async fn list_patients(
         cursor: query.cursor.clone(),
     };
     let limit = page.limit()?;
-    let after = page.position()?;
+    let after = page.position_id()?;
     let page = reading(&state, caller, request_id, move |conn, caller| {
         let rows = match &query.mrn {
-            Some(mrn) => patients::find_by_mrn(
-                conn,
-                caller.clinic.as_str(),
-                &crate::domain::text::nfc(mrn.trim()),
-            )?
-            .into_iter()
-            .collect(),
-            None => patients::list(
-                conn,
-                caller.clinic.as_str(),
-                after.as_deref(),
-                i64::from(limit) + 1,
-            )?,
+            Some(mrn) => {
+                patients::find_by_mrn(conn, &caller.clinic, &crate::domain::text::nfc(mrn.trim()))?
+                    .into_iter()
+                    .collect()
+            }
+            None => patients::list(conn, &caller.clinic, after, i64::from(limit) + 1)?,
         };
-        let page = Page::from_rows(rows, limit, |r| r.id.clone(), PatientView::from);
+        let page = Page::from_rows(rows, limit, |r| r.id.to_string(), PatientView::from);
         let accesses = page
             .items
             .iter()

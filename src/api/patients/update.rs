@@ -61,7 +61,7 @@ pub async fn update_patient(
         changes.ehr_patient_id = Some(ehr.as_ref().map(|s| s.trim().to_owned()));
     }
     if let Some(birth_date) = input.birth_date {
-        let clinic = caller.clinic.as_str().to_owned();
+        let clinic = caller.clinic.clone();
         let today = state
             .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
             .await?;
@@ -91,7 +91,7 @@ pub async fn update_patient(
         let row = owned_patient(conn, caller, &id)?;
         if_match.check(&PatientView::from(row.clone()))?;
         if let Some(Some(birth_date)) = changes.birth_date {
-            let history = pregnancies::list_for_patient(conn, &row.id)?;
+            let history = pregnancies::list_for_patient(conn, row.id)?;
             if let Some(p) = check_birth_date(birth_date, history.iter().filter_map(|p| p.ended_on))
             {
                 return Err(ApiError::field(p.field, p.message));
@@ -100,7 +100,7 @@ pub async fn update_patient(
         if let Some(Some(profile)) = &profile {
             super::ensure_profile_known(conn, caller, profile)?;
         }
-        patients::update(conn, &row.id, &changes).map_err(|e| {
+        patients::update(conn, row.id, &changes).map_err(|e| {
             let which = match storage::unique_violation(&e) {
                 Some(storage::UniqueRule::PatientEhrId) => "EHR id",
                 Some(storage::UniqueRule::PatientMrn) => "MRN",
@@ -111,8 +111,7 @@ pub async fn update_patient(
             ))
         })?;
         let access = Access::new("update", "patient", &row.id, &row.id);
-        let row =
-            patients::find(conn, caller.clinic.as_str(), &row.id)?.ok_or(ApiError::NotFound)?;
+        let row = patients::find(conn, &caller.clinic, row.id)?.ok_or(ApiError::NotFound)?;
         Ok((row, vec![access]))
     })
     .await?;
@@ -143,7 +142,7 @@ pub async fn delete_patient(
     writing(&state, caller, request_id, [id], move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
         if_match.check(&PatientView::from(row.clone()))?;
-        patients::soft_delete(conn, &row.id, storage::now())?;
+        patients::soft_delete(conn, row.id, storage::now())?;
         Ok(((), vec![Access::new("delete", "patient", &row.id, &row.id)]))
     })
     .await?;

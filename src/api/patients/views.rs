@@ -100,7 +100,7 @@ impl From<PatientRow> for PatientView {
                 birth_date: row.partner_birth_date,
             });
         PatientView {
-            id: row.id,
+            id: row.id.to_string(),
             mrn: row.mrn,
             ehr_patient_id: row.ehr_patient_id,
             birth_date: row.birth_date,

@@ -53,7 +53,7 @@ pub async fn create_pregnancy(
     let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let mut errors = Vec::new();
-        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        let today = crate::workup::record::clinic_today(conn, &caller.clinic)?;
         check_pregnancy(
             &input,
             patient.birth_date,
@@ -64,13 +64,13 @@ pub async fn create_pregnancy(
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let stored = pregnancies::list_for_patient(conn, &patient.id)?;
+        let stored = pregnancies::list_for_patient(conn, patient.id)?;
         let candidate = Candidate {
             prefix: String::new(),
             input: &input,
         };
         let allowed = check_against_history(&[candidate], &stored)?;
-        let new = new_row(&patient.id, &input, storage::now());
+        let new = new_row(patient.id, &input, storage::now());
         pregnancies::insert(conn, std::slice::from_ref(&new))?;
         let mut accesses = vec![Access::new("create", "pregnancy", &patient.id, &new.id)];
         if !allowed.is_empty() {
@@ -81,7 +81,7 @@ pub async fn create_pregnancy(
                 &new.id,
             ));
         }
-        let row = pregnancies::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
+        let row = pregnancies::find(conn, patient.id, new.id)?.ok_or(ApiError::NotFound)?;
         Ok((row, accesses))
     };
     let respond = |row: &PregnancyRow| {
@@ -125,16 +125,11 @@ pub async fn list_pregnancies(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let limit = query.limit()?;
-    let after = query.position()?;
+    let after = query.position_id()?;
     let page = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let rows = pregnancies::page_for_patient(
-            conn,
-            &patient.id,
-            after.as_deref(),
-            i64::from(limit) + 1,
-        )?;
-        let page = Page::from_rows(rows, limit, |p| p.id.clone(), PregnancyView::from);
+        let rows = pregnancies::page_for_patient(conn, patient.id, after, i64::from(limit) + 1)?;
+        let page = Page::from_rows(rows, limit, |p| p.id.to_string(), PregnancyView::from);
         let access = Access::new("read", "obstetric_history", &patient.id, &patient.id);
         Ok((page, vec![access]))
     })
@@ -151,8 +146,8 @@ fn owned_pregnancy(
 ) -> Result<(crate::storage::patients::PatientRow, PregnancyRow), ApiError> {
     // Writes lock the patient up front (unit_of_work::writing); reading her row is enough here.
     let patient = owned_patient(conn, caller, &patient_id)?;
-    let pregnancy = pregnancies::find(conn, &patient.id, &pregnancy_id.to_string())?
-        .ok_or(ApiError::NotFound)?;
+    let pregnancy =
+        pregnancies::find(conn, patient.id, pregnancy_id.into())?.ok_or(ApiError::NotFound)?;
     Ok((patient, pregnancy))
 }
 
@@ -225,7 +220,7 @@ pub async fn update_pregnancy(
         if_match.check(&PregnancyView::from(row.clone()))?;
         let merged = patch.apply_to(&row);
         let mut errors = Vec::new();
-        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        let today = crate::workup::record::clinic_today(conn, &caller.clinic)?;
         check_pregnancy(
             &merged,
             patient.birth_date,
@@ -236,14 +231,14 @@ pub async fn update_pregnancy(
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let mut others = pregnancies::list_for_patient(conn, &patient.id)?;
+        let mut others = pregnancies::list_for_patient(conn, patient.id)?;
         others.retain(|p| p.id != row.id);
         let candidate = Candidate {
             prefix: String::new(),
             input: &merged,
         };
         let allowed = check_against_history(&[candidate], &others)?;
-        let new = new_row(&patient.id, &merged, storage::now());
+        let new = new_row(patient.id, &merged, storage::now());
         let changes = PregnancyChanges {
             outcome: Some(new.outcome),
             ended_on: Some(new.ended_on),
@@ -258,7 +253,7 @@ pub async fn update_pregnancy(
             gestational_age_at_demise_days: Some(new.gestational_age_at_demise_days),
             partner_mrn: Some(new.partner_mrn),
         };
-        pregnancies::update(conn, &row.id, &changes)?;
+        pregnancies::update(conn, row.id, &changes)?;
         let mut accesses = vec![Access::new("update", "pregnancy", &patient.id, &row.id)];
         if !allowed.is_empty() {
             accesses.push(Access::new(
@@ -268,7 +263,7 @@ pub async fn update_pregnancy(
                 &row.id,
             ));
         }
-        let row = pregnancies::find(conn, &patient.id, &row.id)?.ok_or(ApiError::NotFound)?;
+        let row = pregnancies::find(conn, patient.id, row.id)?.ok_or(ApiError::NotFound)?;
         Ok((row, accesses))
     })
     .await?;
@@ -306,7 +301,7 @@ pub async fn delete_pregnancy(
     writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
         if_match.check(&PregnancyView::from(row.clone()))?;
-        pregnancies::soft_delete(conn, &row.id, storage::now())?;
+        pregnancies::soft_delete(conn, row.id, storage::now())?;
         Ok((
             (),
             vec![Access::new("delete", "pregnancy", &patient.id, &row.id)],

@@ -35,7 +35,7 @@ pub fn check_against_history(
         .iter()
         .filter_map(|row| {
             let outcome = Outcome::parse(&row.outcome)?;
-            Some((Earlier::Stored(row.id.clone()), outcome, row.ended_on))
+            Some((Earlier::Stored(row.id.to_string()), outcome, row.ended_on))
         })
         .collect();
     let mut ongoing = stored_history

@@ -7,6 +7,7 @@ use validator::Validate;
 
 use crate::api::error::FieldError;
 use crate::api::patients::present;
+use crate::domain::ids::{PatientId, PregnancyId};
 use crate::domain::plausibility::{check_age_at_end, check_gestation};
 use crate::domain::pregnancy::{
     check_details, check_reported, Complication, Conception, Outcome, ReportedDetails,
@@ -162,8 +163,8 @@ impl From<PregnancyRow> for PregnancyView {
         PregnancyView {
             outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Miscarriage),
             conception: row.conception.as_deref().and_then(Conception::parse),
-            id: row.id,
-            patient_id: row.patient_id,
+            id: row.id.to_string(),
+            patient_id: row.patient_id.to_string(),
             ended_on: row.ended_on,
             gestational_age_weeks: row.gestational_age_weeks,
             gestational_age_days: row.gestational_age_days,
@@ -241,7 +242,7 @@ fn check_v2_details(
 /// Checks the history and turns it into rows for `patient_id`; problems go to `errors` under
 /// `prefix[i].field`.
 pub fn new_pregnancy_rows(
-    patient_id: &str,
+    patient_id: PatientId,
     inputs: &[PregnancyInput],
     birth_date: Option<NaiveDate>,
     today: NaiveDate,
@@ -266,13 +267,13 @@ pub fn new_pregnancy_rows(
 }
 
 pub fn new_row(
-    patient_id: &str,
+    patient_id: PatientId,
     input: &PregnancyInput,
     now: chrono::NaiveDateTime,
 ) -> NewPregnancy {
     NewPregnancy {
-        id: uuid::Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
+        id: PregnancyId::new(),
+        patient_id,
         outcome: input.outcome.as_str().to_owned(),
         ended_on: input.ended_on,
         gestational_age_weeks: input.gestational_age_weeks,

@@ -68,7 +68,7 @@ pub async fn create_result(
         ));
     }
     let result_id = uuid::Uuid::now_v7().to_string();
-    let clinic = caller.clinic.as_str().to_owned();
+    let clinic = caller.clinic.clone();
     let today = state
         .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
         .await?;
@@ -99,19 +99,20 @@ pub async fn create_result(
         let patient = owned_patient(conn, caller, &patient_id)?;
         let pregnancy_id = match input.pregnancy_id {
             Some(pid) => Some(
-                pregnancies::find(conn, &patient.id, &pid.to_string())?
+                pregnancies::find(conn, patient.id, pid.into())?
                     .ok_or_else(|| {
                         ApiError::field("pregnancy_id", "no such pregnancy of this patient")
                     })?
-                    .id,
+                    .id
+                    .to_string(),
             ),
             None => None,
         };
         let now = storage::now();
         let new = results::NewResult {
             id: result_id.clone(),
-            clinic_id: patient.clinic_id.clone(),
-            patient_id: patient.id.clone(),
+            clinic_id: patient.clinic_id.to_string(),
+            patient_id: patient.id.to_string(),
             test: input.test.as_str().to_owned(),
             subject: subject.as_str().to_owned(),
             pregnancy_id,
@@ -126,7 +127,7 @@ pub async fn create_result(
         };
         results::insert(conn, &new, &first)?;
         let access = Access::new("create", "result", &patient.id, &new.id);
-        let found = results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
+        let found = results::find(conn, &new.patient_id, &new.id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
     };
     idempotent(
@@ -187,7 +188,7 @@ pub async fn list_results(
         let patient = owned_patient(conn, caller, &patient_id)?;
         let rows = results::page_for_patient(
             conn,
-            &patient.id,
+            &patient.id.to_string(),
             only,
             after.as_deref(),
             i64::from(limit) + 1,
@@ -211,7 +212,7 @@ fn owned_result(
     (patient_id, result_id): (uuid::Uuid, uuid::Uuid),
 ) -> Result<results::ResultWithVersions, ApiError> {
     let patient = owned_patient(conn, caller, &patient_id)?;
-    results::find(conn, &patient.id, &result_id.to_string())?.ok_or(ApiError::NotFound)
+    results::find(conn, &patient.id.to_string(), &result_id.to_string())?.ok_or(ApiError::NotFound)
 }
 
 /// Read one result with every version.
@@ -287,7 +288,7 @@ pub async fn correct_result(
         let test =
             TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
         let loinc = versions.last().and_then(|v| v.loinc.clone());
-        let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
+        let today = crate::workup::record::clinic_today(conn, &caller.clinic)?;
         let mut errors = Vec::new();
         let next = version_row(
             &row.id,
