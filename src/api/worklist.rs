@@ -94,14 +94,14 @@ pub struct WorklistRow {
     pub items: Vec<OpenItem>,
 }
 
-fn parse_statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
+fn parse_statuses(raw: Option<&str>) -> Result<Vec<ItemStatus>, ApiError> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
     };
     raw.split(',')
         .map(str::trim)
         .map(|s| match ItemStatus::parse(s) {
-            Some(status) if status.is_open() || status == ItemStatus::Deferred => Ok(s.to_owned()),
+            Some(status) if status.is_open() || status == ItemStatus::Deferred => Ok(status),
             _ => Err(ApiError::field(
                 "status",
                 format!(
@@ -218,7 +218,7 @@ pub async fn get_worklist(
     let filter = WorklistFilter {
         profile: q.profile.clone(),
         statuses: parse_statuses(q.status.as_deref())?,
-        item: q.item.map(|i| i.as_str().to_owned()),
+        item: q.item,
         overdue: q.overdue,
         due_before: q.due_before,
         today,

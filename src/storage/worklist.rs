@@ -4,10 +4,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::schema::{patients, worklist_items, worklist_summaries};
 use super::AnyConnection;
+use crate::domain::checklist::ItemStatus;
 use crate::domain::ids::{ClinicId, PatientId};
+use crate::domain::item::ItemId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_summaries)]
@@ -104,17 +107,15 @@ pub fn any_stale(
     .get_result(conn)
 }
 
-const DEFERRED: &str = "deferred";
-
 /// Which patients a worklist page lists.
 #[derive(Debug, Clone, Default)]
 pub struct WorklistFilter {
     /// Effective profile of the patient.
     pub profile: Option<String>,
     /// An open item with one of these statuses (any open status when empty).
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ItemStatus>,
     /// This item is open (with one of `statuses`, when given).
-    pub item: Option<String>,
+    pub item: Option<ItemId>,
     /// `Some(true)`: a (matching) item is overdue; `Some(false)`: no item is overdue.
     pub overdue: Option<bool>,
     /// A (matching) item is due before this date.
@@ -135,7 +136,6 @@ pub fn page(
     let after = after.map(|a| a.to_string());
     // Boxed subqueries only compose on a concrete backend: build the query once per backend.
     super::per_backend!(conn, |c| {
-        use worklist_items as i;
         use worklist_summaries as s;
         let mut query = s::table
             .filter(s::clinic_id.eq(clinic_id))
@@ -155,40 +155,58 @@ pub fn page(
             || filter.overdue == Some(true)
             || filter.due_before.is_some();
         if by_item {
-            let mut sub = i::table
-                .filter(i::clinic_id.eq(clinic_id.to_owned()))
-                .select(i::patient_id)
-                .into_boxed();
-            if let Some(after) = &after {
-                sub = sub.filter(i::patient_id.gt(after.clone()));
-            }
-            if !filter.statuses.is_empty() {
-                sub = sub.filter(i::status.eq_any(filter.statuses.clone()));
-            } else {
-                // Deferred items are listed but are not open work (clinical-rules.md §6.3).
-                sub = sub.filter(i::status.ne(DEFERRED));
-            }
-            if let Some(item) = &filter.item {
-                sub = sub.filter(i::item.eq(item.clone()));
-            }
-            if filter.overdue == Some(true) {
-                sub = sub.filter(i::due_on.lt(filter.today));
-            }
-            if let Some(before) = filter.due_before {
-                sub = sub.filter(i::due_on.lt(before));
-            }
-            query = query.filter(s::patient_id.eq_any(sub));
+            query = query.filter(diesel::dsl::sql::<Bool>(&matching_item_exists(filter)));
         }
         if filter.overdue == Some(false) {
-            let overdue = i::table
-                .filter(i::clinic_id.eq(clinic_id.to_owned()))
-                .filter(i::due_on.lt(filter.today))
-                .select(i::patient_id)
-                .into_boxed();
-            query = query.filter(s::patient_id.ne_all(overdue));
+            query = query.filter(diesel::dsl::sql::<Bool>(&format!(
+                "NOT EXISTS (SELECT 1 FROM worklist_items wi \
+                 WHERE wi.patient_id = worklist_summaries.patient_id AND wi.due_on < '{}')",
+                filter.today.format("%Y-%m-%d")
+            )));
         }
         query.load(c)
     })
+}
+
+/// `EXISTS` one of the patient's own items matching the filter: a correlated probe of her items
+/// (their primary key starts with her id), so a page is a range scan of the summaries in id order
+/// that stops at `limit` matches however many patients match in all — where an `IN (subquery)`
+/// would collect every matching patient of the clinic first.
+///
+/// The SQL is written out rather than bound because diesel cannot type-check a subquery that
+/// refers to the outer table. Only closed vocabularies reach it — statuses and item ids are enums
+/// (`as_str` gives fixed identifiers) and dates are formatted by chrono — never caller text.
+fn matching_item_exists(filter: &WorklistFilter) -> String {
+    let mut sql = String::from(
+        "EXISTS (SELECT 1 FROM worklist_items wi \
+         WHERE wi.patient_id = worklist_summaries.patient_id",
+    );
+    if filter.statuses.is_empty() {
+        // Deferred items are listed but are not open work (clinical-rules.md §6.3).
+        let deferred = ItemStatus::Deferred.as_str();
+        sql.push_str(&format!(" AND wi.status <> '{deferred}'"));
+    } else {
+        let statuses: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        sql.push_str(&format!(" AND wi.status IN ({})", statuses.join(", ")));
+    }
+    if let Some(item) = filter.item {
+        sql.push_str(&format!(" AND wi.item = '{}'", item.as_str()));
+    }
+    if filter.overdue == Some(true) {
+        sql.push_str(&format!(
+            " AND wi.due_on < '{}'",
+            filter.today.format("%Y-%m-%d")
+        ));
+    }
+    if let Some(before) = filter.due_before {
+        sql.push_str(&format!(" AND wi.due_on < '{}'", before.format("%Y-%m-%d")));
+    }
+    sql.push(')');
+    sql
 }
 
 /// The open items of these patients.
