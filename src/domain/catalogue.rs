@@ -443,20 +443,16 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
 ];
 
 impl TestCode {
+    /// How many test codes there are.
+    pub const COUNT: usize = CODES;
+
     pub fn entry(self) -> &'static CatalogueEntry {
-        CATALOGUE
-            .iter()
-            .find(|e| e.code == self)
-            .expect("every test code has a catalogue entry")
+        &CATALOGUE[ENTRY_AT[self as usize]]
     }
 
     /// The API spelling (`anticardiolipin_igg`).
     pub fn as_str(self) -> &'static str {
-        CODE_NAMES
-            .iter()
-            .find(|(c, _)| *c == self)
-            .map(|(_, n)| *n)
-            .expect("every test code has a name")
+        CODE_NAMES[NAME_AT[self as usize]].1
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -470,6 +466,41 @@ impl TestCode {
             .find(|e| e.loinc.contains(&loinc))
             .map(|e| e.code)
     }
+}
+
+/// Where each code's entry sits in `CATALOGUE` and its name in `CODE_NAMES`, found at compile
+/// time: the engine looks a test up for every line of text it writes. A code missing from either
+/// table fails to compile.
+const CODES: usize = CODE_NAMES.len();
+const ENTRY_AT: [usize; CODES] = {
+    let mut at = [usize::MAX; CODES];
+    let mut i = 0;
+    while i < CATALOGUE.len() {
+        at[CATALOGUE[i].code as usize] = i;
+        i += 1;
+    }
+    every_code_found(at)
+};
+const NAME_AT: [usize; CODES] = {
+    let mut at = [usize::MAX; CODES];
+    let mut i = 0;
+    while i < CODES {
+        at[CODE_NAMES[i].0 as usize] = i;
+        i += 1;
+    }
+    every_code_found(at)
+};
+
+const fn every_code_found(at: [usize; CODES]) -> [usize; CODES] {
+    let mut code = 0;
+    while code < CODES {
+        assert!(
+            at[code] != usize::MAX,
+            "every test code has an entry and a name"
+        );
+        code += 1;
+    }
+    at
 }
 
 const CODE_NAMES: &[(TestCode, &str)] = &[

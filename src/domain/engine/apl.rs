@@ -7,6 +7,7 @@ use chrono::{Days, NaiveDate};
 
 use super::interpret::Verdict;
 use super::readings::ComponentState;
+use super::text::Ymd;
 
 /// What one antiphospholipid component's readings show over time.
 #[derive(Debug, Default)]
@@ -52,13 +53,17 @@ pub(crate) fn assess(state: &ComponentState, interval_days: u32) -> Persistence 
         if let Some((again, _)) = later.iter().find(|(_, pos)| *pos) {
             p.persistent = true;
             p.notes.push(format!(
-                "{name} positive on {first} and again on {again}, at least {weeks} weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)"
+                "{name} positive on {} and again on {}, at least {weeks} weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)",
+                Ymd(first),
+                Ymd(*again)
             ));
             return p;
         }
         match later.first() {
             Some((negative, _)) => p.notes.push(format!(
-                "{name} positive on {first} but negative on {negative}, at least {weeks} weeks later: transient positivity"
+                "{name} positive on {} but negative on {}, at least {weeks} weeks later: transient positivity",
+                Ymd(first),
+                Ymd(*negative)
             )),
             None => {
                 p.due_on = Some(p.due_on.map_or(from, |d| d.min(from)));
@@ -67,7 +72,8 @@ pub(crate) fn assess(state: &ComponentState, interval_days: u32) -> Persistence 
     }
     if let Some(due) = p.due_on {
         p.notes.push(format!(
-            "persistence of {name} needs a repeat ≥ {weeks} weeks after the positive sample (due {due})"
+            "persistence of {name} needs a repeat ≥ {weeks} weeks after the positive sample (due {})",
+            Ymd(due)
         ));
     }
     p

@@ -2,13 +2,15 @@
 //! are decided on the counted losses, the pregnancy-tissue genetics and the clinician's reviews.
 //! Pure: no actix, no diesel.
 
-use super::readings::On;
+use std::fmt::Write;
+
+use super::text::{On, Spaced, Ymd};
 use super::{tissue, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::item::ItemId;
 use crate::domain::profile::{Condition, FindingCondition, ItemSpec, Recommendation, Stance};
 use crate::domain::result::Subject;
-use crate::domain::review::ReviewAction;
+use crate::domain::review::{Review, ReviewAction};
 
 /// The stance that applies to the patient, after conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +25,19 @@ pub(crate) enum Resolved {
 pub(crate) struct Resolution<'s> {
     pub stance: Resolved,
     pub recommendation: &'s Recommendation,
-    /// One phrase per condition decided (or the trigger that fired).
-    pub why: Vec<String>,
+    /// One phrase per condition decided (or the trigger that fired), joined by "; ".
+    pub why: String,
     /// Unrecorded facts that could change the stance (§6.2).
     pub asks: Vec<TestCode>,
     /// Recommended by an indication outside the definition (§6.1).
     pub triggered: bool,
+}
+
+/// Starts the next phrase of `why`.
+fn next_phrase(why: &mut String) {
+    if !why.is_empty() {
+        why.push_str("; ");
+    }
 }
 
 /// The stance and recommendation that apply, why (one phrase per condition decided), and the
@@ -36,19 +45,18 @@ pub(crate) struct Resolution<'s> {
 pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s> {
     let mut stance = &spec.stance;
     let mut rec = &spec.recommendation;
-    let mut why = Vec::new();
+    let mut why = String::new();
     let mut asks = Vec::new();
     // §6.1: an indication outside the definition makes the item recommended, with the criteria's
     // own recommendation, when the definition does not already.
     if !ctx.indicated() {
         if let Some(f) = ctx.fired.iter().find(|f| f.covers(spec.id)) {
-            let mut text = String::new();
-            f.describe(&mut text);
-            why.push(text);
-            why.push(format!(
-                "the definition of recurrent pregnancy loss under {} is not met, but this indication stands on its own",
+            f.describe(&mut why);
+            let _ = write!(
+                why,
+                "; the definition of recurrent pregnancy loss under {} is not met, but this indication stands on its own",
                 ctx.profile.id
-            ));
+            );
             return Resolution {
                 stance: Resolved::Recommended,
                 recommendation: &f.spec.recommendation,
@@ -67,11 +75,13 @@ pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s
             Stance::NotIndicated | Stance::Omitted => Resolved::NotIndicated,
             Stance::Conditional(c) => {
                 let mut unrecorded = Vec::new();
-                let (holds, text) = holds(&c.condition, ctx, &mut unrecorded);
+                // Room for a typical chain of phrases at once, rather than growing for each.
+                why.reserve(160);
+                next_phrase(&mut why);
+                let holds = holds(&c.condition, ctx, &mut unrecorded, &mut why);
                 if !holds {
                     asks.extend(unrecorded);
                 }
-                why.push(text);
                 let branch = if holds { &c.then } else { &c.otherwise };
                 if let Some(r) = &branch.recommendation {
                     rec = r;
@@ -90,142 +100,155 @@ pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s
     }
 }
 
-fn holds(c: &Condition, ctx: &Context, asks: &mut Vec<TestCode>) -> (bool, String) {
+/// Whether `c` holds; writes the phrase that says why into `why`.
+fn holds(c: &Condition, ctx: &Context, asks: &mut Vec<TestCode>, why: &mut String) -> bool {
     match c {
-        Condition::Finding(f) => finding(f, ctx, asks),
+        Condition::Finding(f) => finding(f, ctx, asks, why),
         Condition::LatestLossSecondTrimester => match ctx.latest_loss {
             Some(p) => {
                 let days = p.age_of_loss().map(|g| g.total_days());
                 let second = days.is_some_and(|d| (13 * 7..24 * 7).contains(&d));
-                let ga = p
-                    .age_of_loss()
-                    .map(|g| format!(" at {g}"))
-                    .unwrap_or_default();
+                let _ = write!(why, "the most recent loss ({}", Spaced(p.outcome.as_str()));
+                if let Some(g) = p.age_of_loss() {
+                    let _ = write!(why, " at {g}");
+                }
                 let verdict = if second { "is" } else { "is not" };
-                (
-                    second,
-                    format!(
-                        "the most recent loss ({}{ga}{}) {verdict} a second-trimester loss",
-                        p.outcome.as_str().replace('_', " "),
-                        On(p.ended_on)
-                    ),
-                )
+                let _ = write!(why, "{}) {verdict} a second-trimester loss", On(p.ended_on));
+                second
             }
-            None => (false, "no loss counted".to_owned()),
+            None => {
+                why.push_str("no loss counted");
+                false
+            }
         },
-        Condition::LatestLossTissueFailedOrUnavailable => latest_tissue_failed(ctx),
-        Condition::TissueUnbalanced => tissue(ctx, &["unbalanced_rearrangement"]).map_or_else(
-            || {
-                let no = "no pregnancy-tissue result shows an unbalanced structural rearrangement";
-                (false, no.to_owned())
-            },
-            |found| {
-                let text = format!(
+        Condition::LatestLossTissueFailedOrUnavailable => latest_tissue_failed(ctx, why),
+        Condition::TissueUnbalanced => match tissue(ctx, &["unbalanced_rearrangement"]) {
+            Some(found) => {
+                let _ = write!(
+                    why,
                     "pregnancy tissue showed an unbalanced structural rearrangement{found}"
                 );
-                (true, text)
-            },
-        ),
+                true
+            }
+            None => {
+                why.push_str(
+                    "no pregnancy-tissue result shows an unbalanced structural rearrangement",
+                );
+                false
+            }
+        },
         Condition::TissueFailedOrUnavailable => {
             if let Some(found) = tissue(ctx, &["failed"]) {
-                return (true, format!("pregnancy-tissue testing failed{found}"));
+                let _ = write!(why, "pregnancy-tissue testing failed{found}");
+                return true;
             }
-            let review = ctx.input.reviews.iter().find(|r| {
-                r.item == Some(ItemId::PregnancyTissueGenetics)
-                    && matches!(
-                        r.action,
-                        ReviewAction::NotApplicable | ReviewAction::Declined
-                    )
-            });
-            match review {
+            match tissue_unavailable(ctx) {
                 // A declined tissue test leaves the loss as unexplained as unavailable tissue.
-                Some(r) => (
-                    true,
-                    format!(
+                Some(r) => {
+                    let _ = write!(
+                        why,
                         "no pregnancy tissue is available for testing ({} by {} on {})",
-                        r.action.as_str().replace('_', " "),
+                        Spaced(r.action.as_str()),
                         r.by,
-                        r.at.date_naive()
-                    ),
-                ),
-                None => (
-                    false,
-                    "pregnancy-tissue testing has not failed and tissue is not recorded as unavailable".to_owned(),
-                ),
+                        Ymd(r.at.date_naive())
+                    );
+                    true
+                }
+                None => {
+                    why.push_str("pregnancy-tissue testing has not failed and tissue is not recorded as unavailable");
+                    false
+                }
             }
         }
         Condition::LossesAtLeast(n) => {
             let have = ctx.eligibility.losses_counted;
-            (
-                have >= *n,
-                format!("{have} losses counted (indicated from {n})"),
-            )
+            let _ = write!(why, "{have} losses counted (indicated from {n})");
+            have >= *n
         }
         Condition::SecondTrimesterLossesAtLeast(n) => {
             let have = ctx.eligibility.second_trimester;
-            (
-                have >= *n,
-                format!("{have} second-trimester losses (indicated from {n})"),
-            )
+            let _ = write!(why, "{have} second-trimester losses (indicated from {n})");
+            have >= *n
         }
         Condition::Any(list) => {
-            let all: Vec<_> = list.iter().map(|c| holds(c, ctx, asks)).collect();
-            let any = all.iter().any(|(h, _)| *h);
-            let texts: Vec<_> = all
-                .into_iter()
-                .filter(|(h, _)| *h == any)
-                .map(|(_, t)| t)
+            // Each condition writes its phrase; only those that agree with the outcome are kept.
+            let start = why.len();
+            let phrases: Vec<_> = list
+                .iter()
+                .map(|c| {
+                    let from = why.len();
+                    (holds(c, ctx, asks, why), from..why.len())
+                })
                 .collect();
-            (any, texts.join(", "))
+            let any = phrases.iter().any(|(h, _)| *h);
+            let written = why.split_off(start);
+            let kept = phrases.into_iter().filter(|(h, _)| *h == any);
+            for (i, (_, range)) in kept.enumerate() {
+                if i > 0 {
+                    why.push_str(", ");
+                }
+                why.push_str(&written[range.start - start..range.end - start]);
+            }
+            any
         }
     }
 }
 
 /// §6.2: a recorded history observation with one of the findings; unrecorded, it is asked for.
-fn finding(f: &FindingCondition, ctx: &Context, asks: &mut Vec<TestCode>) -> (bool, String) {
+fn finding(
+    f: &FindingCondition,
+    ctx: &Context,
+    asks: &mut Vec<TestCode>,
+    why: &mut String,
+) -> bool {
     let title = f.test.entry().title;
     let latest = ctx
-        .input
         .results
+        .of(f.test, Subject::Patient)
         .iter()
-        .filter(|r| r.test == f.test && r.subject == Subject::Patient)
-        .filter_map(|r| r.effective())
+        .map(|e| e.version)
         .filter(|v| v.status.is_final_like() && v.value.finding.is_some())
         .max_by_key(|v| (v.collected_on, v.reported_at));
     match latest {
         None => {
             asks.push(f.test);
-            (false, format!("{title} not recorded"))
+            let _ = write!(why, "{title} not recorded");
+            false
         }
         Some(v) => {
             let value = v.value.finding.as_deref().unwrap_or_default();
-            let holds = f.any_of.iter().any(|x| x == value);
-            (
-                holds,
-                format!(
-                    "{title}: {}{}",
-                    value.replace('_', " "),
-                    v.collected_on
-                        .map(|d| format!(" (recorded {d})"))
-                        .unwrap_or_default()
-                ),
-            )
+            let _ = write!(why, "{title}: {}", Spaced(value));
+            if let Some(d) = v.collected_on {
+                let _ = write!(why, " (recorded {})", Ymd(d));
+            }
+            f.any_of.iter().any(|x| x == value)
         }
     }
 }
 
+/// A `not_applicable` or `declined` review of the pregnancy-tissue genetics: no tissue to test.
+fn tissue_unavailable<'a>(ctx: &Context<'a>) -> Option<&'a Review> {
+    ctx.input.reviews.iter().find(|r| {
+        r.item == Some(ItemId::PregnancyTissueGenetics)
+            && matches!(
+                r.action,
+                ReviewAction::NotApplicable | ReviewAction::Declined
+            )
+    })
+}
+
 /// §6.4: the most recent counted loss's tissue testing failed, or it had no tissue.
-fn latest_tissue_failed(ctx: &Context) -> (bool, String) {
+fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
     let Some(latest) = ctx.latest_loss else {
-        return (false, "no loss counted".to_owned());
+        why.push_str("no loss counted");
+        return false;
     };
     let t = &ctx.profile.thresholds;
     let of_latest = ctx
-        .input
         .results
+        .of(TestCode::Karyotype, Subject::PregnancyTissue)
         .iter()
-        .filter(|r| r.test == TestCode::Karyotype && r.subject == Subject::PregnancyTissue)
-        .filter_map(|r| r.effective().map(|v| (r, v)))
+        .map(|e| (e.result, e.version))
         .filter(|(_, v)| v.status.is_final_like())
         .filter(|(r, v)| {
             tissue::link(r, v.collected_on, ctx.input.pregnancies, t.tissue_link_days).pregnancy()
@@ -233,47 +256,40 @@ fn latest_tissue_failed(ctx: &Context) -> (bool, String) {
         })
         .map(|(_, v)| v.value.finding.as_deref())
         .collect::<Vec<_>>();
-    let loss = format!(
+    let loss = format_args!(
         "the most recent loss ({}{})",
-        latest.outcome.as_str().replace('_', " "),
+        Spaced(latest.outcome.as_str()),
         On(latest.ended_on)
     );
     if of_latest.contains(&Some("failed")) && !of_latest.iter().any(|f| *f != Some("failed")) {
-        return (true, format!("{loss}: pregnancy-tissue testing failed"));
+        let _ = write!(why, "{loss}: pregnancy-tissue testing failed");
+        return true;
     }
     if of_latest.is_empty() {
-        let review = ctx.input.reviews.iter().find(|r| {
-            r.item == Some(ItemId::PregnancyTissueGenetics)
-                && matches!(
-                    r.action,
-                    ReviewAction::NotApplicable | ReviewAction::Declined
-                )
-        });
-        if let Some(r) = review {
-            return (
-                true,
-                format!(
-                    "no tissue of {loss} is available for testing ({} by {} on {})",
-                    r.action.as_str().replace('_', " "),
-                    r.by,
-                    r.at.date_naive()
-                ),
+        if let Some(r) = tissue_unavailable(ctx) {
+            let _ = write!(
+                why,
+                "no tissue of {loss} is available for testing ({} by {} on {})",
+                Spaced(r.action.as_str()),
+                r.by,
+                Ymd(r.at.date_naive())
             );
+            return true;
         }
     }
-    (
-        false,
-        format!("tissue of {loss} has not failed testing and is not recorded as unavailable"),
-    )
+    let _ = write!(
+        why,
+        "tissue of {loss} has not failed testing and is not recorded as unavailable"
+    );
+    false
 }
 
 /// " on DATE (ISCN)" for the first final pregnancy-tissue karyotype in one of `categories`.
 fn tissue(ctx: &Context, categories: &[&str]) -> Option<String> {
-    ctx.input
-        .results
+    ctx.results
+        .of(TestCode::Karyotype, Subject::PregnancyTissue)
         .iter()
-        .filter(|r| r.test == TestCode::Karyotype && r.subject == Subject::PregnancyTissue)
-        .filter_map(|r| r.effective())
+        .map(|e| e.version)
         .filter(|v| v.status.is_final_like())
         .find(|v| {
             v.value
@@ -283,9 +299,9 @@ fn tissue(ctx: &Context, categories: &[&str]) -> Option<String> {
         })
         .map(|v| {
             let date = v.collected_on.or(v.reported_at.map(|t| t.date_naive()));
-            let mut s = date.map(|d| format!(" on {d}")).unwrap_or_default();
+            let mut s = date.map(|d| format!(" on {}", Ymd(d))).unwrap_or_default();
             if let Some(iscn) = &v.value.text {
-                s.push_str(&format!(" ({iscn})"));
+                let _ = write!(s, " ({iscn})");
             }
             s
         })

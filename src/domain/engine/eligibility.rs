@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
+use super::text::{Spaced, Ymd};
 use crate::domain::checklist::{Eligibility, FiredTrigger, RplType};
 use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{LossDefinition, Profile};
@@ -74,7 +75,7 @@ fn classify(
         {
             notes.push(format!(
                 "the {}{} was with another partner: only losses with the current partner count, so it breaks the run",
-                p.outcome.as_str().replace('_', " "),
+                Spaced(p.outcome.as_str()),
                 on(p.ended_on)
             ));
             Class::Breaks
@@ -88,7 +89,7 @@ fn classify(
                 Some(ga) if ga.total_days() >= d.limit_days => {
                     notes.push(format!(
                         "the {} at {ga}{} is at or beyond {} and does not count",
-                        p.outcome.as_str().replace('_', " "),
+                        Spaced(p.outcome.as_str()),
                         on(p.ended_on),
                         weeks(d.limit_days)
                     ));
@@ -100,7 +101,7 @@ fn classify(
                     // field never withholds the workup; the clinician is asked to record it.
                     notes.push(format!(
                         "the {}{} has no gestational age recorded: counted, trimester unknown; please record it",
-                        p.outcome.as_str().replace('_', " "),
+                        Spaced(p.outcome.as_str()),
                         on(p.ended_on)
                     ));
                     Class::Counts
@@ -115,7 +116,7 @@ fn other_partner(p: &Pregnancy, current: Option<&str>) -> bool {
 }
 
 fn on(date: Option<NaiveDate>) -> String {
-    date.map(|d| format!(" on {d}")).unwrap_or_default()
+    date.map(|d| format!(" on {}", Ymd(d))).unwrap_or_default()
 }
 
 fn weeks(days: u32) -> String {
@@ -240,7 +241,8 @@ pub(crate) fn assess(
     if let (false, Some((by, on))) = (meets, early_workup_requested) {
         let _ = write!(
             x,
-            " A clinician ({by}) requested an early workup on {on}: the items are evaluated as if the definition were met."
+            " A clinician ({by}) requested an early workup on {}: the items are evaluated as if the definition were met.",
+            Ymd(on)
         );
     }
     Eligibility {

@@ -3,8 +3,8 @@
 //! `Uninterpretable` (the item needs review), never silently normal. Pure: no actix, no diesel.
 
 use std::borrow::Cow;
-use std::fmt;
 
+use super::text::{Number, WriteTo};
 use super::units::{canonical_unit, to_canonical, Measure};
 use crate::domain::catalogue::TestCode;
 use crate::domain::profile::Thresholds;
@@ -64,61 +64,68 @@ pub(crate) enum Rule {
     LabRange,
 }
 
-impl fmt::Display for Why {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl WriteTo for Why {
+    fn write_to(&self, out: &mut String) {
         match self {
-            Why::Text(t) => f.write_str(t),
+            Why::Text(t) => out.push_str(t),
             Why::Judged(word, rule) => {
-                f.write_str(word)?;
-                f.write_str(" (")?;
-                rule.fmt(f)?;
-                f.write_str(")")
+                out.push_str(word);
+                out.push_str(" (");
+                rule.write_to(out);
+                out.push(')');
             }
         }
     }
 }
 
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = |inclusive: bool| if inclusive { "≥" } else { ">" };
+impl WriteTo for Rule {
+    fn write_to(&self, out: &mut String) {
+        let sign = |inclusive: bool| if inclusive { "≥ " } else { "> " };
+        let mut put = |pieces: &[&dyn WriteTo]| pieces.iter().for_each(|p| p.write_to(out));
         match *self {
-            Rule::Positive { limit, lab: None } => write!(f, "positive above {limit}"),
+            Rule::Positive { limit, lab: None } => put(&[&"positive above ", &Number(limit)]),
             Rule::Positive {
                 limit,
                 lab: Some(h),
-            } => {
-                write!(f, "positive above {limit} or the lab's {h}")
-            }
+            } => put(&[
+                &"positive above ",
+                &Number(limit),
+                &" or the lab's ",
+                &Number(h),
+            ]),
             Rule::Limit {
                 limit,
                 unit,
                 source,
-            } => write!(f, "limit {limit} {unit}, {source}"),
-            Rule::Reference { lo, hi, unit } => write!(f, "reference {lo}–{hi} {unit}"),
-            Rule::MidLuteal { limit, unit } => write!(f, "mid-luteal limit {limit} {unit}"),
+            } => put(&[&"limit ", &Number(limit), &" ", &unit, &", ", &source]),
+            Rule::Reference { lo, hi, unit } => {
+                put(&[&"reference ", &Number(lo), &"–", &Number(hi), &" ", &unit])
+            }
+            Rule::MidLuteal { limit, unit } => {
+                put(&[&"mid-luteal limit ", &Number(limit), &" ", &unit])
+            }
             Rule::Upper {
                 limit,
                 inclusive,
                 unit,
             } => {
-                write!(f, "limit {} {limit}", sign(inclusive))?;
+                put(&[&"limit ", &sign(inclusive), &Number(limit)]);
                 if !unit.is_empty() {
-                    write!(f, " {unit}")?;
+                    put(&[&" ", &unit]);
                 }
-                Ok(())
             }
             Rule::Bmi {
                 low,
                 high,
                 inclusive,
             } => {
-                f.write_str("counsel ")?;
+                put(&[&"counsel "]);
                 if let Some(lo) = low {
-                    write!(f, "below {lo} or ")?;
+                    put(&[&"below ", &Number(lo), &" or "]);
                 }
-                write!(f, "{} {high}", sign(inclusive))
+                put(&[&sign(inclusive), &Number(high)]);
             }
-            Rule::LabRange => f.write_str("the lab's reference range"),
+            Rule::LabRange => put(&[&"the lab's reference range"]),
         }
     }
 }

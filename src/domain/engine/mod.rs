@@ -10,6 +10,8 @@ mod interpret;
 mod item;
 mod readings;
 mod reason;
+mod results;
+mod text;
 mod tissue;
 mod triggers;
 mod units;
@@ -45,6 +47,8 @@ pub struct WorkupInput<'a> {
 pub(crate) struct Context<'a> {
     pub input: &'a WorkupInput<'a>,
     pub profile: &'a Profile,
+    /// The results by test and subject.
+    pub results: &'a results::ResultsByTest<'a>,
     pub today: NaiveDate,
     pub eligibility: &'a Eligibility,
     /// Indications outside the definition that fired (§6.1).
@@ -100,21 +104,22 @@ pub fn evaluate(input: &WorkupInput, profile: &Profile, today: NaiveDate) -> Che
     let latest_loss = losses
         .latest
         .and_then(|id| input.pregnancies.iter().find(|p| p.id == id));
+    let results = results::ResultsByTest::new(input.results);
     let ctx = Context {
         input,
         profile,
+        results: &results,
         today,
         eligibility: &eligibility,
         fired: &fired,
         ongoing,
         latest_loss,
     };
-    let items: Vec<_> = profile
-        .items
-        .iter()
-        .filter(|s| s.stance != Stance::Omitted)
-        .map(|spec| item::evaluate(&ctx, spec))
-        .collect();
+    let mut buffers = item::Buffers::default();
+    let mut items = Vec::with_capacity(profile.items.len());
+    for spec in profile.items.iter().filter(|s| s.stance != Stance::Omitted) {
+        items.push(item::evaluate(&ctx, spec, &mut buffers));
+    }
     let deferred_until = ongoing
         .and_then(|p| p.edd)
         .map(|edd| edd + grace)

@@ -3,11 +3,11 @@
 //! amended and corrected count, preliminary makes it pending, cancelled and entered-in-error do
 //! not count. Pure: no actix, no diesel.
 
-use std::fmt;
-
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::interpret::{interpret, Verdict, Why};
+use super::results::Effective;
+use super::text::{Number, On, WriteTo};
 use super::tissue::{self, Link};
 use super::Context;
 use crate::domain::ids::ResultId;
@@ -40,36 +40,37 @@ pub(crate) struct ComponentState<'a> {
     pub ignored: Vec<(&'static str, Option<NaiveDate>)>,
 }
 
-impl ComponentState<'_> {
+impl<'a> ComponentState<'a> {
     /// Has a counting result (a failed karyotype or an unaccepted study is none).
     pub(crate) fn has_result(&self) -> bool {
         self.readings.iter().any(|r| r.completes)
     }
+
+    /// The buffer of the readings, emptied, for the next component.
+    pub(crate) fn into_buffer(self) -> Vec<Reading<'a>> {
+        let mut readings = self.readings;
+        readings.clear();
+        readings
+    }
 }
 
-/// Reads the results of `spec`, a component of `item`, for the patient of `ctx`.
+/// Reads the results of `spec`, a component of `item`, for the patient of `ctx`, into `readings`
+/// (an empty buffer).
 pub(crate) fn read<'a>(
     spec: &'a ComponentSpec,
     item: &ItemSpec,
     ctx: &Context<'a>,
+    readings: Vec<Reading<'a>>,
 ) -> ComponentState<'a> {
     let t = &ctx.profile.thresholds;
     let modalities = &item.accepted_modalities;
     let mut state = ComponentState {
         spec,
-        readings: Vec::new(),
+        readings,
         preliminary: Vec::new(),
         ignored: Vec::new(),
     };
-    for result in ctx
-        .input
-        .results
-        .iter()
-        .filter(|r| r.test == spec.test && r.subject == spec.subject)
-    {
-        let Some(version) = result.effective() else {
-            continue;
-        };
+    for &Effective { result, version } in ctx.results.of(spec.test, spec.subject) {
         let date = version
             .collected_on
             .or(version.reported_at.map(|t| t.date_naive()));
@@ -152,81 +153,39 @@ fn during_pregnancy(day: NaiveDate, ctx: &Context) -> bool {
         .any(|(start, end)| start <= day && day <= end)
 }
 
-/// A date as `YYYY-MM-DD`, written without chrono's general formatter (it is the engine's most
-/// frequent piece of text).
-pub(crate) struct Ymd(pub NaiveDate);
-
-impl fmt::Display for Ymd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
-        if !(0..=9999).contains(&y) {
-            return write!(f, "{}", self.0);
-        }
-        let y = y as u32;
-        let digit = |n: u32| b'0' + (n % 10) as u8;
-        let buf = [
-            digit(y / 1000),
-            digit(y / 100),
-            digit(y / 10),
-            digit(y),
-            b'-',
-            digit(m / 10),
-            digit(m),
-            b'-',
-            digit(d / 10),
-            digit(d),
-        ];
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
-    }
-}
-
-/// " on DATE", or " (no date)".
-pub(crate) struct On(pub Option<NaiveDate>);
-
-impl fmt::Display for On {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(d) => {
-                f.write_str(" on ")?;
-                Ymd(d).fmt(f)
-            }
-            None => f.write_str(" (no date)"),
-        }
-    }
-}
-
-/// "Anticardiolipin IgG 52 [GPL'U]/mL on 2026-10-13: abnormal (positive above 40)".
-impl fmt::Display for Reading<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.result.test.entry().title)?;
+impl Reading<'_> {
+    /// "Anticardiolipin IgG 52 [GPL'U]/mL on 2026-10-13: abnormal (positive above 40)".
+    pub(crate) fn write_to(&self, out: &mut String) {
+        out.push_str(self.result.test.entry().title);
         let v = &self.version.value;
         if let Some(m) = self.version.modality {
-            f.write_str(" by ")?;
-            f.write_str(m.as_str())?;
+            out.push_str(" by ");
+            out.push_str(m.as_str());
         }
         if let Some(q) = v.quantity {
-            write!(f, " {q}")?;
+            out.push(' ');
+            Number(q).write_to(out);
             if let Some(u) = &v.unit {
-                f.write_str(" ")?;
-                f.write_str(u)?;
+                out.push(' ');
+                out.push_str(u);
             }
         } else if let Some(finding) = &v.finding {
             for word in finding.split('_') {
-                f.write_str(" ")?;
-                f.write_str(word)?;
+                out.push(' ');
+                out.push_str(word);
             }
             if let Some(t) = &v.text {
-                f.write_str(" (")?;
-                f.write_str(t)?;
-                f.write_str(")")?;
+                out.push_str(" (");
+                out.push_str(t);
+                out.push(')');
             }
         } else if let Some(t) = &v.text {
-            f.write_str(" '")?;
-            f.write_str(t)?;
-            f.write_str("'")?;
+            out.push_str(" '");
+            out.push_str(t);
+            out.push('\'');
         }
-        On(self.date).fmt(f)?;
-        f.write_str(": ")?;
-        self.why.fmt(f)
+        On(self.date).write_to(out);
+        out.push_str(": ");
+        self.why.write_to(out);
     }
 }

@@ -5,16 +5,19 @@ use std::fmt::{self, Write};
 
 use super::conditions::Resolved;
 use super::item::{Due, Gap};
-use super::readings::{ComponentState, On};
+use super::readings::ComponentState;
+use super::text::{On, Ymd};
 use super::Context;
 use crate::domain::review::{Review, ReviewAction};
 
-/// Phrases joined by "; ", capitalised, ending with a full stop.
-pub(crate) struct Reason(String);
+/// Phrases joined by "; ", capitalised, ending with a full stop. Written into a buffer the
+/// evaluation reuses from item to item, so it grows once rather than for every item.
+pub(crate) struct Reason<'b>(&'b mut String);
 
-impl Reason {
-    pub(crate) fn new() -> Self {
-        Reason(String::with_capacity(320))
+impl<'b> Reason<'b> {
+    pub(crate) fn new(buffer: &'b mut String) -> Self {
+        buffer.clear();
+        Reason(buffer)
     }
 
     pub(crate) fn part(&mut self, args: fmt::Arguments) {
@@ -33,13 +36,13 @@ impl Reason {
         let _ = self.0.write_fmt(args);
     }
 
-    pub(crate) fn finish(mut self) -> String {
+    pub(crate) fn finish(self) -> String {
         if let Some(first) = self.0.chars().next().filter(char::is_ascii_lowercase) {
             self.0
                 .replace_range(..1, first.to_ascii_uppercase().encode_utf8(&mut [0; 4]));
         }
         self.0.push('.');
-        self.0
+        self.0.as_str().to_owned()
     }
 
     /// How the stance applies: omitted for an active recommendation without a condition (its
@@ -50,7 +53,7 @@ impl Reason {
         stance: Resolved,
         active: bool,
         source: &str,
-        why: &[String],
+        why: &str,
     ) {
         let e = ctx.eligibility;
         match stance {
@@ -64,12 +67,9 @@ impl Reason {
             Resolved::NotRecommended => self.part(format_args!("not recommended by {source}")),
             Resolved::NotIndicated => self.part(format_args!("not indicated under {source}")),
         }
-        for (i, w) in why.iter().enumerate() {
-            if i == 0 {
-                self.extend(format_args!(": {w}"));
-            } else {
-                self.part(format_args!("{w}"));
-            }
+        if !why.is_empty() {
+            self.0.push_str(": ");
+            self.0.push_str(why);
         }
     }
 
@@ -77,7 +77,7 @@ impl Reason {
     pub(crate) fn readings(&mut self, states: &[ComponentState]) {
         for r in states.iter().flat_map(|s| &s.readings) {
             self.separate();
-            let _ = write!(self.0, "{r}");
+            r.write_to(self.0);
         }
         for st in states {
             let title = st.spec.test.entry().title;
@@ -132,7 +132,7 @@ impl Reason {
         self.part(format_args!(
             "{action} by {} on {}",
             r.by,
-            r.at.date_naive()
+            Ymd(r.at.date_naive())
         ));
         if let Some(note) = &r.note {
             self.extend(format_args!(": {note}"));

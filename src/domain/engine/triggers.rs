@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write};
 
-use super::readings::On;
+use super::text::On;
 use crate::domain::checklist::FiredTrigger;
 use crate::domain::item::ItemId;
 use crate::domain::pregnancy::Pregnancy;

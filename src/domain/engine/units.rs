@@ -175,9 +175,18 @@ pub(crate) fn to_canonical(
             Err("no unit given".to_owned())
         };
     }
+    // Most units arrive as plain ASCII ("mIU/L"): their reduced form is their lower case.
+    let plain = unit.is_some_and(|u| {
+        u.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"[]{}'^".contains(&b))
+    });
+    let same = |s: &str| match unit {
+        Some(u) if plain => s.eq_ignore_ascii_case(u),
+        _ => s.chars().eq(key.clone()),
+    };
     table
         .iter()
-        .find(|c| c.spellings.iter().any(|s| s.chars().eq(key.clone())))
+        .find(|c| c.spellings.iter().any(|s| same(s)))
         .map(|c| m.map(|v| v * c.scale + c.offset))
         .ok_or_else(|| format!("unit '{}' not recognised", unit.unwrap_or_default()))
 }

@@ -204,7 +204,7 @@ impl ComponentSpec {
     /// test needed from several subjects: `karyotype:patient`, `karyotype:partner`).
     pub fn name(&self) -> String {
         if self.test == TestCode::Karyotype {
-            format!("{}:{}", self.test.as_str(), self.subject.as_str())
+            [self.test.as_str(), ":", self.subject.as_str()].concat()
         } else {
             self.test.as_str().to_owned()
         }
