@@ -4,7 +4,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_subject, version_row, CorrectResult, CreateResult, Recording, ResultView};
+use super::{check_subject, new_version, CorrectResult, CreateResult, ResultView};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::etag::{json_with_etag, IfMatch};
@@ -16,6 +16,8 @@ use crate::api::state::AppState;
 use crate::api::unit_of_work::{audited, writing};
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
+use crate::domain::ids::{PatientId, ResultId};
+use crate::domain::new_result::{Destination, NewResult};
 use crate::domain::result::{ResultStatus, Subject};
 use crate::storage::{self, pregnancies, results, AnyConnection};
 
@@ -67,27 +69,18 @@ pub async fn create_result(
             "a new result cannot be entered in error; retract an existing one with a new version",
         ));
     }
-    let result_id = uuid::Uuid::now_v7().to_string();
     let clinic = caller.clinic.as_str().to_owned();
     let today = state
         .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
         .await?;
-    let mut errors = Vec::new();
-    let first = version_row(
-        &result_id,
-        1,
+    let first = new_version(
         input.test,
-        input.loinc.clone(),
+        subject,
+        input.loinc.as_deref(),
         &input.report(),
-        Recording {
-            by: &caller.sub,
-            today,
-        },
-        &mut errors,
-    );
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+        today,
+    )?;
+    let result_id = ResultId::new();
     let request = (patient_id, input.clone());
     let respond = |(row, versions): &results::ResultWithVersions| {
         Recorded::created(
@@ -103,30 +96,27 @@ pub async fn create_result(
                     .ok_or_else(|| {
                         ApiError::field("pregnancy_id", "no such pregnancy of this patient")
                     })?
-                    .id,
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::internal("unreadable pregnancy id"))?,
             ),
             None => None,
         };
-        let now = storage::now();
-        let new = results::NewResult {
-            id: result_id.clone(),
-            clinic_id: patient.clinic_id.clone(),
-            patient_id: patient.id.clone(),
-            test: input.test.as_str().to_owned(),
-            subject: subject.as_str().to_owned(),
+        let new = NewResult {
+            id: result_id,
+            patient_id: PatientId(patient_id),
             pregnancy_id,
             source: input
                 .source
                 .clone()
                 .unwrap_or_else(|| "clinician".to_owned()),
             accession: None,
-            latest_version: 1,
-            created_at: now,
-            updated_at: now,
         };
-        results::insert(conn, &new, &first)?;
-        let access = Access::new("create", "result", &patient.id, &new.id);
-        let found = results::find(conn, &patient.id, &new.id)?.ok_or(ApiError::NotFound)?;
+        let items = [(Destination::New(new), first.clone())];
+        results::record(conn, &caller.clinic, &caller.sub, &items)?;
+        let id = result_id.to_string();
+        let access = Access::new("create", "result", &patient.id, &id);
+        let found = results::find(conn, &patient.id, &id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
     };
     idempotent(
@@ -284,27 +274,15 @@ pub async fn correct_result(
     };
     let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
-        let test =
-            TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
-        let loinc = versions.last().and_then(|v| v.loinc.clone());
+        let unreadable = || ApiError::internal("unreadable stored result");
+        let test = TestCode::parse(&row.test).ok_or_else(unreadable)?;
+        let subject = Subject::parse(&row.subject).ok_or_else(unreadable)?;
+        let id: ResultId = row.id.parse().map_err(|_| unreadable())?;
+        let loinc = versions.last().and_then(|v| v.loinc.as_deref());
         let today = crate::workup::record::clinic_today(conn, caller.clinic.as_str())?;
-        let mut errors = Vec::new();
-        let next = version_row(
-            &row.id,
-            row.latest_version + 1,
-            test,
-            loinc,
-            &report,
-            Recording {
-                by: &caller.sub,
-                today,
-            },
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        results::append_version(conn, &next)?;
+        let next = new_version(test, subject, loinc, &report, today)?;
+        let items = [(Destination::Append(id), next)];
+        results::record(conn, &caller.clinic, &caller.sub, &items)?;
         let access = Access::new("update", "result", &row.patient_id, &row.id);
         let found = results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
