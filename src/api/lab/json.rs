@@ -10,7 +10,7 @@ use validator::Validate;
 
 use super::feed::{key_reused_detail, run, Feed, Logged, Processed};
 use super::log::{idempotency_key, MessageKey, Received, Reply};
-use super::session::{detail, ClinicSettings, ItemOutcome, Locator, Outcome, Session, Tally};
+use super::session::{detail, ClinicSettings, IngestOutcome, ItemOutcome, Locator, Session, Tally};
 use super::{media_type, require_lab};
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{
@@ -33,7 +33,8 @@ pub struct LabResultOutcome {
     /// `created` (a new result), `versioned` (a new version of a known accession), `unchanged`
     /// (a retry of a version already stored) or `unmapped` (no catalogue test: kept in the message
     /// log only, and counted).
-    pub outcome: Outcome,
+    pub outcome: IngestOutcome,
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub result_id: Option<ResultId>,
     /// The version this report is stored as.
     pub version: Option<i32>,

@@ -2,7 +2,7 @@
 //! transaction), and inside it the patients a message names (found by MRN in one query), the
 //! checks the pure parsers cannot make (future dates, which subject a test may have), and storing
 //! the message's results through the one write path, idempotently by (clinic, source, accession,
-//! test). Outcomes travel as [`Outcome`]s.
+//! test). Outcomes travel as [`IngestOutcome`]s.
 
 use std::collections::HashMap;
 
@@ -31,7 +31,7 @@ pub struct Locator {
 /// What became of one incoming result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum IngestOutcome {
     /// A new result.
     Created,
     /// A new version of a known accession.
@@ -44,22 +44,22 @@ pub enum Outcome {
     Rejected,
 }
 
-impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Created,
-        Outcome::Versioned,
-        Outcome::Unchanged,
-        Outcome::Unmapped,
-        Outcome::Rejected,
+impl IngestOutcome {
+    pub const ALL: [IngestOutcome; 5] = [
+        IngestOutcome::Created,
+        IngestOutcome::Versioned,
+        IngestOutcome::Unchanged,
+        IngestOutcome::Unmapped,
+        IngestOutcome::Rejected,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Created => "created",
-            Outcome::Versioned => "versioned",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Unmapped => "unmapped",
-            Outcome::Rejected => "rejected",
+            IngestOutcome::Created => "created",
+            IngestOutcome::Versioned => "versioned",
+            IngestOutcome::Unchanged => "unchanged",
+            IngestOutcome::Unmapped => "unmapped",
+            IngestOutcome::Rejected => "rejected",
         }
     }
 }
@@ -74,13 +74,13 @@ pub enum ItemOutcome {
 }
 
 impl ItemOutcome {
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> IngestOutcome {
         match self {
-            ItemOutcome::Stored(Recorded::Created(_)) => Outcome::Created,
-            ItemOutcome::Stored(Recorded::Versioned(..)) => Outcome::Versioned,
-            ItemOutcome::Stored(Recorded::Unchanged(..)) => Outcome::Unchanged,
-            ItemOutcome::Unmapped => Outcome::Unmapped,
-            ItemOutcome::Rejected(_) => Outcome::Rejected,
+            ItemOutcome::Stored(Recorded::Created(_)) => IngestOutcome::Created,
+            ItemOutcome::Stored(Recorded::Versioned(..)) => IngestOutcome::Versioned,
+            ItemOutcome::Stored(Recorded::Unchanged(..)) => IngestOutcome::Unchanged,
+            ItemOutcome::Unmapped => IngestOutcome::Unmapped,
+            ItemOutcome::Rejected(_) => IngestOutcome::Rejected,
         }
     }
 
@@ -109,23 +109,23 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn count(&mut self, outcome: Outcome) -> &mut u64 {
+    fn count(&mut self, outcome: IngestOutcome) -> &mut u64 {
         match outcome {
-            Outcome::Created => &mut self.created,
-            Outcome::Versioned => &mut self.versioned,
-            Outcome::Unchanged => &mut self.unchanged,
-            Outcome::Unmapped => &mut self.unmapped,
-            Outcome::Rejected => &mut self.rejected,
+            IngestOutcome::Created => &mut self.created,
+            IngestOutcome::Versioned => &mut self.versioned,
+            IngestOutcome::Unchanged => &mut self.unchanged,
+            IngestOutcome::Unmapped => &mut self.unmapped,
+            IngestOutcome::Rejected => &mut self.rejected,
         }
     }
 
-    pub fn add(&mut self, outcome: Outcome, n: u64) {
+    pub fn add(&mut self, outcome: IngestOutcome, n: u64) {
         *self.count(outcome) += n;
     }
 
     /// Publishes the counts (call after the transaction committed).
     pub fn publish(mut self, feed: &str) {
-        for outcome in Outcome::ALL {
+        for outcome in IngestOutcome::ALL {
             crate::metrics::count_ingested(feed, outcome.as_str(), *self.count(outcome));
         }
     }
@@ -376,7 +376,7 @@ impl<'a> Session<'a> {
 
     /// Counts rejected results (nothing stored for them).
     pub fn reject(&mut self, n: usize) {
-        self.tally.add(Outcome::Rejected, n as u64);
+        self.tally.add(IngestOutcome::Rejected, n as u64);
     }
 }
 
