@@ -172,11 +172,12 @@ pub async fn process_hl7(
         }
         let mut acks = Vec::with_capacity(batch.messages.len());
         for message in &batch.messages {
-            let (reply, _) = process_one(
+            let (reply, _) = run(
                 state,
                 caller.clone(),
                 request_id.clone(),
-                reply_type,
+                Hl7Feed::new(reply_type),
+                reply_type.to_owned(),
                 None,
                 message.clone().into_bytes(),
             )
@@ -186,20 +187,7 @@ pub async fn process_hl7(
         let body = batch_ack(&batch, &acks, &ack_control_id(), Utc::now());
         return Ok((Reply::new(200, reply_type, body), false));
     }
-    process_one(state, caller, request_id, reply_type, key, bytes).await
-}
-
-async fn process_one(
-    state: &AppState,
-    caller: Caller,
-    request_id: RequestId,
-    reply_type: &str,
-    key: Option<MessageKey>,
-    bytes: Vec<u8>,
-) -> Result<(Reply, bool), ApiError> {
-    let feed = Hl7Feed {
-        reply_type: reply_type.to_owned(),
-    };
+    let feed = Hl7Feed::new(reply_type);
     run(
         state,
         caller,
@@ -224,6 +212,12 @@ struct Hl7Message {
 }
 
 impl Hl7Feed {
+    fn new(reply_type: &str) -> Self {
+        Self {
+            reply_type: reply_type.to_owned(),
+        }
+    }
+
     fn answer(&self, ack: String) -> Reply {
         Reply::new(200, &self.reply_type, ack)
     }
