@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Ingest throughput of the lab feeds, in results per second, against the release server:
-# single FHIR Observations (POST /fhir/r4/Observation) and batch Bundles of 100
-# (POST /fhir/r4), on SQLite and on PostgreSQL. Every request carries new accessions, so every
-# result is a real insert (not an idempotent "unchanged").
+# Ingest throughput of the lab feeds, in results per second, against the release server: FHIR
+# batch Bundles of 100 Observations (POST /fhir/r4) from 4 concurrent posters, over 100 patients,
+# on SQLite and on PostgreSQL (the figures of the README and of issue 9). Every request carries new
+# accessions, so every result is a real insert (not an idempotent "unchanged"). BUNDLES="0 100"
+# adds single Observations (POST /fhir/r4/Observation).
 #
 #   cargo build --release
-#   benches/ingest.sh                       # both backends, 10 s per run, 8 connections
-#   DURATION=30s CONNECTIONS=16 BACKENDS=sqlite benches/ingest.sh
+#   benches/ingest.sh                       # both backends, 10 s per run, 4 connections
+#   DURATION=30s CONNECTIONS=16 BUNDLES="0 100" BACKENDS=sqlite benches/ingest.sh
 #
 # Needs wrk (Debian: apt-get install wrk) and curl; PostgreSQL at $PG_ADMIN_URL (a throwaway
 # database is created and dropped). Traffic goes to 127.0.0.1 only, and each run stops by itself.
@@ -15,7 +16,8 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/rpl-workup}
 DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-8}
+CONNECTIONS=${CONNECTIONS:-4}
+BUNDLES=${BUNDLES:-100}
 THREADS=${THREADS:-2}
 PATIENTS=${PATIENTS:-100}
 BACKENDS=${BACKENDS:-sqlite postgres}
@@ -105,12 +107,14 @@ run_backend() {
   done
   export LAB_TOKEN; LAB_TOKEN=$(token lab)
   export PATIENTS
-  for bundle in 0 100; do
+  for bundle in $BUNDLES; do
     local label; label=$([ "$bundle" = 0 ] && echo "single Observation" || echo "batch Bundle of $bundle")
     local line
     line=$(BUNDLE=$bundle wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s \
       -s "$WORK/ingest.lua" "http://127.0.0.1:$PORT" | grep '^RESULT')
     printf '%-9s %-22s %s\n' "$backend" "$label" "${line#RESULT }"
+    local rate=${line#*results_per_s=}
+    SUMMARY+=$(printf '\n%-9s %-22s %8s results/s' "$backend" "$label" "${rate%% *}")
   done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
   if [ "$backend" = postgres ]; then
@@ -118,5 +122,7 @@ run_backend() {
   fi
 }
 
-echo "rpl-workup ingest benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "rpl-workup ingest benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $PATIENTS patients"
+SUMMARY=""
 for backend in $BACKENDS; do run_backend "$backend"; done
+echo "summary:$SUMMARY"

@@ -8,11 +8,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::domain::catalogue::TestCode;
-use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ReviewId};
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ResultId, ReviewId};
+use crate::domain::new_result::{Destination, NewResult, NewResultVersion, ReportedCode};
+use crate::domain::result::{
+    Interpretation, Modality, ResultStatus, ResultValue, SampleFacts, Subject,
+};
 use crate::storage::pregnancies::NewPregnancy;
-use crate::storage::results::{NewResult, ResultVersionRow};
 use crate::storage::reviews::ReviewRow;
-use crate::storage::schema::{patients, result_versions, results, reviews};
+use crate::storage::schema::{patients, reviews};
 use crate::storage::{self, clinics, patients::NewPatient, AnyConnection};
 use crate::workup::summary::{self, Reason};
 
@@ -30,13 +33,8 @@ pub struct SeedPlan {
 struct Batch {
     patients: Vec<NewPatient>,
     pregnancies: Vec<NewPregnancy>,
-    results: Vec<NewResult>,
-    versions: Vec<ResultVersionRow>,
+    results: Vec<(Destination, NewResultVersion)>,
     reviews: Vec<ReviewRow>,
-}
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 struct Gen<'a> {
@@ -55,60 +53,57 @@ impl Gen<'_> {
     fn result(
         &mut self,
         b: &mut Batch,
-        patient: &str,
+        patient: PatientId,
         test: TestCode,
-        subject: &str,
+        subject: Subject,
         quantity: Option<(f64, &str)>,
         finding: Option<(&str, Option<&str>)>,
-        interpretation: Option<&str>,
-        modality: Option<&str>,
+        interpretation: Option<Interpretation>,
+        modality: Option<Modality>,
         collected_on: NaiveDate,
     ) {
-        let rid = id();
-        b.results.push(NewResult {
-            id: rid.clone(),
-            clinic_id: self.clinic.to_string(),
-            patient_id: patient.to_owned(),
-            test: test.as_str().to_owned(),
-            subject: subject.to_owned(),
+        let new = NewResult {
+            id: ResultId::new(),
+            patient_id: patient,
             pregnancy_id: None,
             source: "seed".to_owned(),
             accession: None,
-            latest_version: 1,
-            created_at: self.now,
-            updated_at: self.now,
-        });
-        let mut v = ResultVersionRow {
-            result_id: rid,
-            version: 1,
-            status: "final".to_owned(),
-            loinc: test.entry().loinc.first().map(|l| (*l).to_owned()),
-            value_quantity: quantity.map(|q| q.0),
-            value_unit: quantity.map(|q| q.1.to_owned()),
-            value_finding: finding.map(|f| f.0.to_owned()),
-            value_text: finding.and_then(|f| f.1.map(str::to_owned)),
-            interpretation: interpretation.map(str::to_owned),
-            reference_low: None,
-            reference_high: None,
-            reference_unit: None,
-            modality: modality.map(str::to_owned),
+        };
+        let version = NewResultVersion {
+            test,
+            subject,
+            codes: test
+                .entry()
+                .loinc
+                .first()
+                .map(|l| ReportedCode::loinc(*l))
+                .into_iter()
+                .collect(),
+            status: ResultStatus::Final,
+            value: ResultValue {
+                quantity: quantity.map(|q| q.0),
+                unit: quantity.map(|q| q.1.to_owned()),
+                finding: finding.map(|f| f.0.to_owned()),
+                text: finding.and_then(|f| f.1.map(str::to_owned)),
+            },
+            interpretation,
+            reference_range: None,
+            modality,
             collected_on: Some(collected_on),
             reported_at: None,
             on_anticoagulation: false,
             note: None,
-            content_hash: String::new(),
-            recorded_by: "seed".to_owned(),
-            recorded_at: self.now,
-            cycle_day: (test == TestCode::Progesterone).then_some(21),
-            days_before_menses: None,
-            partner_mrn: None,
+            facts: SampleFacts {
+                cycle_day: (test == TestCode::Progesterone).then_some(21),
+                ..SampleFacts::default()
+            },
         };
-        v.content_hash = v.fingerprint();
-        b.versions.push(v);
+        b.results.push((Destination::New(new), version));
     }
 
     fn patient(&mut self, b: &mut Batch, mrn: String) {
-        let pid = PatientId::new();
+        let patient_id = PatientId::new();
+        let pid = patient_id;
         let birth = self.days_ago(25 * 365, 43 * 365);
         b.patients.push(NewPatient {
             id: pid,
@@ -160,7 +155,7 @@ impl Gen<'_> {
                 updated_at: self.now,
             });
         }
-        self.results(b, &pid.to_string());
+        self.results(b, patient_id);
         if self.rng.random_bool(0.1) {
             let item = if self.rng.random_bool(0.5) {
                 "thyroid"
@@ -186,17 +181,19 @@ impl Gen<'_> {
         }
     }
 
-    fn results(&mut self, b: &mut Batch, pid: &str) {
+    fn results(&mut self, b: &mut Batch, pid: PatientId) {
+        use Interpretation::*;
+        use Subject::*;
         use TestCode::*;
         if self.rng.random_bool(0.6) {
             let on = self.days_ago(5, 400);
             let high = self.rng.random_bool(0.1);
-            let (q, flag) = if high { (6.5, "high") } else { (1.8, "normal") };
+            let (q, flag) = if high { (6.5, High) } else { (1.8, Normal) };
             self.result(
                 b,
                 pid,
                 Tsh,
-                "patient",
+                Patient,
                 Some((q, "m[IU]/L")),
                 None,
                 Some(flag),
@@ -206,15 +203,15 @@ impl Gen<'_> {
             if self.rng.random_bool(0.7) {
                 let pos = self.rng.random_bool(0.1);
                 let (q, flag) = if pos {
-                    (120.0, "positive")
+                    (120.0, Positive)
                 } else {
-                    (8.0, "negative")
+                    (8.0, Negative)
                 };
                 self.result(
                     b,
                     pid,
                     TpoAntibodies,
-                    "patient",
+                    Patient,
                     Some((q, "[IU]/mL")),
                     None,
                     Some(flag),
@@ -227,15 +224,15 @@ impl Gen<'_> {
             let on = self.days_ago(5, 300);
             let pos = self.rng.random_bool(0.15);
             let (q, flag) = if pos {
-                (52.0, "positive")
+                (52.0, Positive)
             } else {
-                (6.0, "negative")
+                (6.0, Negative)
             };
             self.result(
                 b,
                 pid,
                 AnticardiolipinIgg,
-                "patient",
+                Patient,
                 Some((q, "[GPL'U]/mL")),
                 None,
                 Some(flag),
@@ -246,10 +243,10 @@ impl Gen<'_> {
                 b,
                 pid,
                 AnticardiolipinIgm,
-                "patient",
+                Patient,
                 Some((4.0, "[MPL'U]/mL")),
                 None,
-                Some("negative"),
+                Some(Negative),
                 None,
                 on,
             );
@@ -258,10 +255,10 @@ impl Gen<'_> {
                     b,
                     pid,
                     LupusAnticoagulant,
-                    "patient",
+                    Patient,
                     None,
                     Some(("negative", None)),
-                    Some("negative"),
+                    Some(Negative),
                     None,
                     on,
                 );
@@ -278,11 +275,11 @@ impl Gen<'_> {
                 b,
                 pid,
                 UterineImaging,
-                "patient",
+                Patient,
                 None,
                 Some((finding, None)),
                 None,
-                Some("3d_tvus"),
+                Some(Modality::Tvus3d),
                 on,
             );
         }
@@ -292,7 +289,7 @@ impl Gen<'_> {
                 b,
                 pid,
                 Karyotype,
-                "patient",
+                Patient,
                 None,
                 Some(("normal", Some("46,XX"))),
                 None,
@@ -303,7 +300,7 @@ impl Gen<'_> {
                 b,
                 pid,
                 Karyotype,
-                "partner",
+                Partner,
                 None,
                 Some(("normal", Some("46,XY"))),
                 None,
@@ -318,7 +315,7 @@ impl Gen<'_> {
                 b,
                 pid,
                 Bmi,
-                "patient",
+                Patient,
                 Some(((bmi * 10.0).round() / 10.0, "kg/m2")),
                 None,
                 None,
@@ -329,7 +326,7 @@ impl Gen<'_> {
                 b,
                 pid,
                 SmokingStatus,
-                "patient",
+                Patient,
                 None,
                 Some(("never", None)),
                 None,
@@ -340,7 +337,7 @@ impl Gen<'_> {
     }
 }
 
-fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
+fn insert(conn: &mut AnyConnection, clinic: &ClinicId, b: &Batch) -> diesel::QueryResult<()> {
     // SQLite caps bound parameters per statement; these chunks stay well below it.
     for chunk in b.patients.chunks(500) {
         storage::per_backend!(&mut *conn, |c| diesel::insert_into(patients::table)
@@ -350,16 +347,7 @@ fn insert(conn: &mut AnyConnection, b: &Batch) -> diesel::QueryResult<()> {
     for chunk in b.pregnancies.chunks(500) {
         storage::pregnancies::insert(conn, chunk)?;
     }
-    for chunk in b.results.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    for chunk in b.versions.chunks(500) {
-        storage::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    storage::results::record(conn, clinic, "seed", &b.results)?;
     for chunk in b.reviews.chunks(500) {
         storage::per_backend!(&mut *conn, |c| diesel::insert_into(reviews::table)
             .values(chunk.to_vec())
@@ -384,6 +372,7 @@ pub fn run(
         now: storage::now(),
     };
     clinics::ensure(conn, &plan.clinic).map_err(|e| e.to_string())?;
+    let clinic = plan.clinic.clone();
     let mut done = 0;
     while done < plan.patients {
         let n = plan.batch.max(1).min(plan.patients - done);
@@ -392,7 +381,7 @@ pub fn run(
             gen.patient(&mut batch, format!("SEED-{run_tag}-{:07}", done + i));
         }
         storage::write_transaction(conn, |conn| {
-            insert(conn, &batch)?;
+            insert(conn, &clinic, &batch)?;
             for p in &batch.patients {
                 summary::refresh(conn, &plan.clinic, p.id, today, Reason::Seed)?;
             }

@@ -85,7 +85,7 @@ pub async fn get_checklist(
                 .expect("a checklist always serialises")
             }
         };
-        let access = Access::new("read", "checklist", &patient.id, &patient.id);
+        let access = Access::new("read", "checklist", patient.id, patient.id);
         Ok((checklist, vec![access]))
     })
     .await?;
@@ -176,7 +176,7 @@ pub async fn get_checklists(
             &chosen,
             as_of.unwrap_or(today),
         );
-        let access = Access::new("read", "checklist", &patient.id, &patient.id);
+        let access = Access::new("read", "checklist", patient.id, patient.id);
         Ok((result, vec![access]))
     })
     .await?;

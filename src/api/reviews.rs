@@ -115,7 +115,7 @@ async fn record_review(
             withdrawn_at: None,
         };
         reviews::insert(conn, &row)?;
-        let access = Access::new("create", "review", &patient.id, &row.id);
+        let access = Access::new("create", "review", patient.id, row.id);
         Ok((row, vec![access]))
     };
     let respond = |row: &reviews::ReviewRow| Recorded::created_here(&ReviewView::from(row.clone()));
@@ -152,7 +152,7 @@ async fn withdraw_review(
             reviews::withdraw(conn, row.id, &caller.sub, storage::now())?;
             Ok((
                 (),
-                vec![Access::new("delete", "review", &patient.id, &row.id)],
+                vec![Access::new("delete", "review", patient.id, row.id)],
             ))
         },
     )

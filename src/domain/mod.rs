@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod engine;
 pub mod ids;
 pub mod item;
+pub mod new_result;
 pub mod patient;
 pub mod plausibility;
 pub mod pregnancy;

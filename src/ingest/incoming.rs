@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use super::codes::is_rpl_system;
 use crate::domain::catalogue::TestCode;
+use crate::domain::new_result::{NewResultVersion, ReportedCode};
 use crate::domain::result::{
     Interpretation, Modality, ReferenceRange, ResultStatus, ResultValue, SampleFacts, Subject,
 };
 
 /// The LOINC code system, as FHIR names it. HL7 v2's `LN` is normalised to this.
-pub const LOINC_SYSTEM: &str = "http://loinc.org";
+pub use crate::domain::new_result::LOINC_SYSTEM;
 
 /// A code the lab used for the test (or for a coded answer), in the lab's own system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,6 +127,33 @@ impl IncomingResult {
             .map(|c| c.code.as_str())
     }
 
+    /// What the result says, as a version to record: `None` when unmapped (no catalogue test).
+    /// The fingerprint of a stored lab result is this version's.
+    pub fn version(&self) -> Option<NewResultVersion> {
+        Some(NewResultVersion {
+            test: self.test?,
+            subject: self.subject,
+            codes: self
+                .codes
+                .iter()
+                .map(|c| ReportedCode {
+                    system: c.system.clone(),
+                    code: c.code.clone(),
+                })
+                .collect(),
+            status: self.status,
+            value: self.value.clone(),
+            interpretation: self.interpretation,
+            reference_range: self.reference_range.clone(),
+            modality: self.modality,
+            collected_on: self.collected_on,
+            reported_at: self.reported_at,
+            on_anticoagulation: self.on_anticoagulation,
+            note: self.note.clone(),
+            facts: self.facts.clone(),
+        })
+    }
+
     /// The first code sent, for reporting an unmapped result back (`system|code`).
     pub fn code_label(&self) -> String {
         self.codes
@@ -183,6 +211,44 @@ mod tests {
             resolve_test(&[loinc("3016-3")], &no_local_codes),
             Some(TestCode::Tsh)
         );
+    }
+
+    #[test]
+    fn a_result_keeps_the_fingerprint_its_feed_stored_before_the_one_write_path() {
+        use crate::domain::result::{ResultStatus, ResultValue, Subject};
+        use chrono::TimeZone;
+        // Display texts, the accession, the MRN and the report time are not content: a lab retry
+        // of a result stored by an earlier release (this digest) must still be `unchanged`.
+        let r = IncomingResult {
+            mrn: "MRN-1".into(),
+            mrn_system: None,
+            accession: "F1|3016-3|1".into(),
+            codes: vec![LabCode::new(LOINC_SYSTEM, "3016-3", Some("TSH"))],
+            test: Some(TestCode::Tsh),
+            subject: Subject::Patient,
+            value: ResultValue {
+                quantity: Some(2.1),
+                unit: Some("m[IU]/L".into()),
+                ..Default::default()
+            },
+            interpretation: None,
+            reference_range: None,
+            status: ResultStatus::Final,
+            collected_on: chrono::NaiveDate::from_ymd_opt(2025, 3, 4),
+            reported_at: Some(chrono::Utc.with_ymd_and_hms(2025, 3, 5, 9, 0, 0).unwrap()),
+            modality: None,
+            on_anticoagulation: false,
+            note: None,
+            facts: Default::default(),
+        };
+        let version = r.version().expect("a mapped result");
+        assert_eq!(
+            version.fingerprint().as_str(),
+            "eea5f4bd2bc9812e9b25e1ce42bb9b7aaea4eaf1a64e3a9f6c3ffa826eeecd51"
+        );
+        assert_eq!(version.loinc(), Some("3016-3"));
+        let unmapped = IncomingResult { test: None, ..r };
+        assert!(unmapped.version().is_none());
     }
 
     #[test]

@@ -10,7 +10,6 @@ pub mod canon;
 pub mod codes;
 pub mod facts;
 pub mod fhir;
-pub mod fingerprint;
 pub mod hl7v2;
 pub mod incoming;
 pub mod json;
@@ -18,7 +17,7 @@ pub mod limits;
 pub mod problem;
 pub mod text;
 
+pub use crate::domain::new_result::Fingerprint;
 pub use canon::Canon;
-pub use fingerprint::Fingerprint;
 pub use incoming::{no_local_codes, CodeResolver, IncomingResult, LabCode, LOINC_SYSTEM};
 pub use problem::{FeedProblem, ProblemKind, Severity};

@@ -1,13 +1,15 @@
-//! Lab ingestion: the message log and idempotent results. Duplicates are prevented by unique keys
-//! (`INSERT … ON CONFLICT DO NOTHING`, then read what is there), never by search-then-insert, so
-//! concurrent retries — even through two service instances — store one result.
+//! Lab ingestion: the message log, and the patients a message names. Duplicates are prevented by
+//! unique keys (`INSERT … ON CONFLICT DO NOTHING`, then read what is there), never by
+//! search-then-insert, so concurrent retries — even through two service instances — store one
+//! message (and, through [`super::results::record`], one result).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::results::{NewResult, ResultRow, ResultVersionRow};
-use super::schema::{lab_messages, result_versions, results};
+use super::patients::PatientRow;
+use super::schema::{lab_messages, patients};
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = lab_messages)]
@@ -81,106 +83,6 @@ pub fn complete(
         .map(|_| ())
 }
 
-/// What storing a lab result did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stored {
-    /// A new result (version 1).
-    Created { result_id: String },
-    /// The same report was already stored: nothing written.
-    Unchanged { result_id: String, version: i32 },
-    /// A changed report of a known accession: a new version.
-    Versioned { result_id: String, version: i32 },
-}
-
-impl Stored {
-    pub fn result_id(&self) -> &str {
-        match self {
-            Stored::Created { result_id }
-            | Stored::Unchanged { result_id, .. }
-            | Stored::Versioned { result_id, .. } => result_id,
-        }
-    }
-}
-
-/// Stores a lab result keyed by (clinic, source, accession, test). `version.result_id` and
-/// `version.version` are filled in here; `version.content_hash` must be set.
-pub fn store_by_accession(
-    conn: &mut AnyConnection,
-    new: &NewResult,
-    mut version: ResultVersionRow,
-) -> QueryResult<Stored> {
-    let accession = new.accession.as_deref().unwrap_or_default();
-    let inserted: Option<String> =
-        super::per_backend!(&mut *conn, |c| diesel::insert_into(results::table)
-            .values(new)
-            .on_conflict_do_nothing()
-            .returning(results::id)
-            .get_result(c)
-            .optional())?;
-    if inserted.is_some() {
-        // The common case, a new accession: no need to read back what we just wrote.
-        version.result_id = new.id.clone();
-        version.version = 1;
-        diesel::insert_into(result_versions::table)
-            .values(&version)
-            .execute(conn)?;
-        return Ok(Stored::Created {
-            result_id: new.id.clone(),
-        });
-    }
-    let existing: ResultRow = results::table
-        .filter(results::clinic_id.eq(&new.clinic_id))
-        .filter(results::source.eq(&new.source))
-        .filter(results::accession.eq(accession))
-        .filter(results::test.eq(&new.test))
-        .select(ResultRow::as_select())
-        .first(conn)?;
-    version.result_id = existing.id.clone();
-    if existing.id == new.id {
-        version.version = 1;
-        diesel::insert_into(result_versions::table)
-            .values(&version)
-            .execute(conn)?;
-        return Ok(Stored::Created {
-            result_id: existing.id,
-        });
-    }
-    // A known accession: a retry of any version already stored changes nothing; anything else is
-    // a new version. A concurrent writer may take the next number first: then look again.
-    for _ in 0..8 {
-        let versions: Vec<(i32, String)> = result_versions::table
-            .filter(result_versions::result_id.eq(&existing.id))
-            .select((result_versions::version, result_versions::content_hash))
-            .order(result_versions::version.asc())
-            .load(conn)?;
-        if let Some((n, _)) = versions.iter().find(|(_, h)| *h == version.content_hash) {
-            return Ok(Stored::Unchanged {
-                result_id: existing.id,
-                version: *n,
-            });
-        }
-        version.version = versions.last().map_or(1, |(n, _)| n + 1);
-        let inserted =
-            super::per_backend!(&mut *conn, |c| diesel::insert_into(result_versions::table)
-                .values(&version)
-                .on_conflict_do_nothing()
-                .execute(c))?;
-        if inserted == 1 {
-            diesel::update(results::table.find(&existing.id))
-                .set((
-                    results::latest_version.eq(version.version),
-                    results::updated_at.eq(version.recorded_at),
-                ))
-                .execute(conn)?;
-            return Ok(Stored::Versioned {
-                result_id: existing.id,
-                version: version.version,
-            });
-        }
-    }
-    Err(diesel::result::Error::RollbackTransaction)
-}
-
 /// Gives a claimed key back (the message was rejected): a corrected retry under the same key is
 /// then processed instead of replaying the rejection.
 pub fn release_key(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
@@ -202,4 +104,25 @@ pub fn list(
         .limit(limit)
         .select(LabMessageRow::as_select())
         .load(conn)
+}
+
+/// The clinic's live patients with these MRNs (each once), in one query per chunk.
+pub fn patients_by_mrn(
+    conn: &mut AnyConnection,
+    clinic: &ClinicId,
+    mrns: &[&str],
+) -> QueryResult<Vec<PatientRow>> {
+    let mut found = Vec::with_capacity(mrns.len());
+    // SQLite binds at most 32,766 parameters a statement.
+    for chunk in mrns.chunks(1000) {
+        found.extend(
+            patients::table
+                .filter(patients::clinic_id.eq(clinic.as_str()))
+                .filter(patients::mrn.eq_any(chunk))
+                .filter(patients::deleted_at.is_null())
+                .select(PatientRow::as_select())
+                .load::<PatientRow>(conn)?,
+        );
+    }
+    Ok(found)
 }

@@ -38,7 +38,7 @@ pub fn load(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<Pati
         pregnancy,
     )?;
     let results = every(
-        &results::list_for_patient(conn, &patient_id.to_string())?,
+        &results::list_for_patient(conn, patient_id)?,
         "results",
         |(r, _)| r.id.clone(),
         |(r, v)| lab_result(r, v),

@@ -90,7 +90,7 @@ fn a_database_made_by_the_previous_schema_keeps_its_data_through_the_rules_v2_mi
         (None, None, None)
     );
 
-    let stored = results::list_for_patient(&mut conn, &patient.to_string()).expect("results read");
+    let stored = results::list_for_patient(&mut conn, patient).expect("results read");
     assert_eq!(stored.len(), 1);
     let (_, versions) = &stored[0];
     assert_eq!(versions[0].value_quantity, Some(2.1));

@@ -202,7 +202,7 @@ async fn record_feedback(
                     withdrawn_at: None,
                 };
                 reviews::insert(conn, &row)?;
-                accesses.push(Access::new("create", "review", &patient.id, &row.id));
+                accesses.push(Access::new("create", "review", patient.id, row.id));
                 Ok(())
             };
             match fb.outcome.as_str() {

@@ -201,7 +201,7 @@ pub async fn cds_order_select(
             })
             .collect();
         storage::cds::record_issued(conn, &rows)?;
-        let access = Access::new("read", "cds_cards", &patient.id, &patient.id);
+        let access = Access::new("read", "cds_cards", patient.id, patient.id);
         Ok((cards, vec![access]))
     })
     .await?;

@@ -192,7 +192,7 @@ pub async fn cds_patient_view(
             })
             .collect();
         storage::cds::record_issued(conn, &rows)?;
-        let access = Access::new("read", "cds_cards", &patient.id, &patient.id);
+        let access = Access::new("read", "cds_cards", patient.id, patient.id);
         Ok((cards, vec![access]))
     })
     .await?;

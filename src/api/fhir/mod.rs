@@ -143,7 +143,7 @@ fn care_plan_of(
         }
         let subject = json!({"identifier": identifier});
         let plan = resources::care_plan(&checklist, &profile_spec, &subject, &canon);
-        let access = Access::new("read", "care_plan", &patient.id, &patient.id);
+        let access = Access::new("read", "care_plan", patient.id, patient.id);
         Ok((plan, vec![access]))
     })
 }

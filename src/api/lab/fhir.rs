@@ -11,18 +11,17 @@ use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
-use super::feed::{handle, Processed};
-use super::log::{idempotency_key, MessageKey, Reply};
-use super::session::{detail, ItemOutcome, Locator, Session};
+use super::feed::{key_reused_detail, run, Feed, Logged, Processed};
+use super::log::{idempotency_key, MessageKey, Received, Reply};
+use super::session::{detail, ClinicSettings, ItemOutcome, Locator, Session};
 use super::{media_type, require_lab};
 use crate::api::error::ApiError;
 use crate::api::extract::{read_body, BodyLimits, RequestId};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
 use crate::ingest::fhir::{
     parse_bundle, parse_observation, response_bundle, BundleKind, EntryResponse, OperationOutcome,
-    OutcomeIssue,
+    OutcomeIssue, ParsedBundle, ParsedObservation,
 };
 use crate::ingest::{Canon, FeedProblem, IncomingResult};
 use crate::storage::patients::PatientRow;
@@ -96,58 +95,41 @@ fn refusal_status(outcome: &OperationOutcome) -> u16 {
     }
 }
 
-/// Checks shared by both endpoints before the body is read.
-async fn admit(
+/// Both endpoints: the checks before the body is read, then the feed's one sequence; every error
+/// an OperationOutcome.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn respond<F: Feed>(
+    state: &AppState,
     caller: Result<Caller, ApiError>,
+    request_id: RequestId,
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
-) -> Result<(Caller, Option<MessageKey>, web::Bytes), ApiError> {
-    let caller = caller?;
-    require_lab(&caller)?;
-    let media = media_type(req);
-    if media != FHIR_JSON && media != "application/json" {
-        return Err(ApiError::UnsupportedMediaType(
-            "send Content-Type: application/fhir+json (or application/json)".to_owned(),
-        ));
+    feed: F,
+) -> HttpResponse {
+    let outcome = async {
+        let caller = caller?;
+        require_lab(&caller)?;
+        let media = media_type(req);
+        if media != FHIR_JSON && media != "application/json" {
+            return Err(ApiError::UnsupportedMediaType(
+                "send Content-Type: application/fhir+json (or application/json)".to_owned(),
+            ));
+        }
+        let key = idempotency_key(req.headers()).map_err(ApiError::BadRequest)?;
+        let mut payload = payload.into_inner();
+        let bytes = read_body(req, &mut payload, limit).await?;
+        let (reply, replayed) =
+            run(state, caller, request_id, feed, media, key, bytes.to_vec()).await?;
+        Ok(reply.to_http(replayed))
     }
-    let key = idempotency_key(req.headers()).map_err(ApiError::BadRequest)?;
-    let mut payload = payload.into_inner();
-    let bytes = read_body(req, &mut payload, limit).await?;
-    Ok((caller, key, bytes))
-}
-
-/// Runs one FHIR request in its transaction: claim, process, log.
-async fn run(
-    state: &AppState,
-    caller: Caller,
-    request_id: RequestId,
-    content_type: String,
-    key: Option<MessageKey>,
-    bytes: web::Bytes,
-    process: fn(&mut AnyConnection, &mut Session, &Canon, &[u8]) -> Result<Processed, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let canon = state.canon.clone();
-    let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
-        handle(
-            conn,
-            caller,
-            "fhir",
-            &content_type,
-            &bytes,
-            key.clone(),
-            key_reused,
-            |conn, session, _| process(conn, session, &canon, &bytes),
-        )
-    })
-    .await?;
-    tally.publish("fhir");
-    Ok(reply.to_http(replayed))
+    .await;
+    outcome.unwrap_or_else(|e| fhir_error(&e))
 }
 
 /// The answer to an `Idempotency-Key` reused with another body.
-fn key_reused() -> Reply {
-    Reply::json(
+fn key_reused() -> (Reply, serde_json::Value) {
+    let reply = Reply::json(
         422,
         FHIR_JSON,
         &OperationOutcome {
@@ -159,6 +141,18 @@ fn key_reused() -> Reply {
                 expression: Vec::new(),
             }],
         },
+    );
+    (reply, key_reused_detail())
+}
+
+/// A body that is not the right resource at all: answered whole.
+fn refused(outcome: &OperationOutcome) -> Processed {
+    let status = refusal_status(outcome);
+    let why = json!({"problems": outcome.issue});
+    (
+        Reply::json(status, FHIR_JSON, outcome),
+        Logged::Rejected,
+        why,
     )
 }
 
@@ -201,56 +195,66 @@ pub async fn post_fhir_observation(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let outcome = async {
-        let (caller, key, bytes) = admit(caller, &req, payload, limits.json).await?;
-        let ct = media_type(&req);
-        run(&state, caller, request_id, ct, key, bytes, observation).await
-    }
-    .await;
-    outcome.unwrap_or_else(|e| fhir_error(&e))
+    let feed = ObservationFeed(state.canon.clone());
+    respond(&state, caller, request_id, &req, payload, limits.json, feed).await
 }
 
-fn observation(
-    conn: &mut AnyConnection,
-    session: &mut Session,
-    canon: &Canon,
-    bytes: &[u8],
-) -> Result<Processed, ApiError> {
-    let parsed = match parse_observation(bytes, canon, &|s, c| session.resolve(s, c)) {
-        Ok(p) => p,
-        Err(outcome) => {
-            session.reject(1);
-            let status = refusal_status(&outcome);
-            let why = json!({"problems": outcome.issue});
-            return Ok((Reply::json(status, FHIR_JSON, &outcome), "rejected", why));
-        }
-    };
-    let r = &parsed.result;
-    let patient = match session.check(conn, r, &locator("Observation"), true)? {
-        Ok(p) => p,
-        Err(problems) => {
-            session.reject(1);
-            let why = detail(
-                &[(r, &ItemOutcome::Rejected(problems.clone()))],
-                &[],
-                &session.tally,
-            );
-            return Ok((outcome_reply(422, &problems), "rejected", why));
-        }
-    };
-    let outcome = session.store(conn, &patient, r)?;
-    let body = OperationOutcome::from_problems(&parsed.warnings);
-    let body = serde_json::to_string(&body).unwrap_or_default();
-    let why = detail(&[(r, &outcome)], &parsed.warnings, &session.tally);
-    let reply = match outcome.stored() {
-        Some((id, version)) => {
-            let status = if outcome.wrote() { 201 } else { 200 };
-            // The location travels in the body's envelope: replays must carry it too.
-            Reply::new(status, FHIR_JSON, body).with_location(id, version)
-        }
-        None => Reply::new(200, FHIR_JSON, body),
-    };
-    Ok((reply, "accepted", why))
+/// `POST /fhir/r4/Observation` as a [`Feed`].
+struct ObservationFeed(Canon);
+
+impl Feed for ObservationFeed {
+    const NAME: &'static str = "fhir";
+    type Message = Result<ParsedObservation, OperationOutcome>;
+
+    fn read(&self, clinic: &ClinicSettings, bytes: &[u8]) -> Self::Message {
+        parse_observation(bytes, &self.0, &|s, c| clinic.resolve(s, c))
+    }
+
+    fn key_reused(&self, _: &Self::Message, _: &MessageKey) -> (Reply, serde_json::Value) {
+        key_reused()
+    }
+
+    fn process(
+        &self,
+        conn: &mut AnyConnection,
+        session: &mut Session<'_>,
+        _: &Received,
+        parsed: &Self::Message,
+    ) -> Result<Processed, ApiError> {
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(outcome) => {
+                session.reject(1);
+                return Ok(refused(outcome));
+            }
+        };
+        let r = &parsed.result;
+        let patient = match session.check(conn, r, &locator("Observation"), true)? {
+            Ok(p) => p,
+            Err(problems) => {
+                session.reject(1);
+                let why = detail(
+                    &[(r, &ItemOutcome::Rejected(problems.clone()))],
+                    &[],
+                    &session.tally,
+                );
+                return Ok((outcome_reply(422, &problems), Logged::Rejected, why));
+            }
+        };
+        let outcome = session.store(conn, &[(&patient, r)])?.remove(0);
+        let body = OperationOutcome::from_problems(&parsed.warnings);
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        let why = detail(&[(r, &outcome)], &parsed.warnings, &session.tally);
+        let reply = match outcome.stored() {
+            Some((id, version)) => {
+                let status = if outcome.wrote() { 201 } else { 200 };
+                // The location travels in the body's envelope: replays must carry it too.
+                Reply::new(status, FHIR_JSON, body).with_location(id, version)
+            }
+            None => Reply::new(200, FHIR_JSON, body),
+        };
+        Ok((reply, Logged::Accepted, why))
+    }
 }
 
 /// Post a `transaction` (all or nothing) or `batch` (per entry) Bundle of Observations (lab role).
@@ -283,40 +287,60 @@ pub async fn post_fhir_bundle(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let outcome = async {
-        let (caller, key, bytes) = admit(caller, &req, payload, limits.bulk).await?;
-        let ct = media_type(&req);
-        run(&state, caller, request_id, ct, key, bytes, bundle).await
-    }
-    .await;
-    outcome.unwrap_or_else(|e| fhir_error(&e))
+    let feed = BundleFeed(state.canon.clone());
+    respond(&state, caller, request_id, &req, payload, limits.bulk, feed).await
 }
 
+/// `POST /fhir/r4` as a [`Feed`].
+struct BundleFeed(Canon);
+
 /// An entry after the checks: its result, warnings and patient, or its problems.
-type Checked = Result<(IncomingResult, Vec<FeedProblem>, PatientRow), Vec<FeedProblem>>;
+type Checked<'a> = Result<(&'a IncomingResult, &'a [FeedProblem], PatientRow), Vec<FeedProblem>>;
+
+impl Feed for BundleFeed {
+    const NAME: &'static str = "fhir";
+    type Message = Result<ParsedBundle, OperationOutcome>;
+
+    fn read(&self, clinic: &ClinicSettings, bytes: &[u8]) -> Self::Message {
+        parse_bundle(bytes, &self.0, &|s, c| clinic.resolve(s, c))
+    }
+
+    fn key_reused(&self, _: &Self::Message, _: &MessageKey) -> (Reply, serde_json::Value) {
+        key_reused()
+    }
+
+    fn process(
+        &self,
+        conn: &mut AnyConnection,
+        session: &mut Session<'_>,
+        _: &Received,
+        parsed: &Self::Message,
+    ) -> Result<Processed, ApiError> {
+        match parsed {
+            Ok(parsed) => bundle(conn, session, parsed),
+            Err(outcome) => Ok(refused(outcome)),
+        }
+    }
+}
 
 fn bundle(
     conn: &mut AnyConnection,
-    session: &mut Session,
-    canon: &Canon,
-    bytes: &[u8],
+    session: &mut Session<'_>,
+    parsed: &ParsedBundle,
 ) -> Result<Processed, ApiError> {
-    let parsed = match parse_bundle(bytes, canon, &|s, c| session.resolve(s, c)) {
-        Ok(b) => b,
-        Err(outcome) => {
-            let status = refusal_status(&outcome);
-            let why = json!({"problems": outcome.issue});
-            return Ok((Reply::json(status, FHIR_JSON, &outcome), "rejected", why));
-        }
-    };
+    let results = parsed
+        .entries
+        .iter()
+        .filter_map(|e| e.outcome.as_ref().ok().map(|o| &o.result));
+    session.find_patients(conn, results)?;
     // Check every entry first (parse problems, MRNs, dates), then store what may be stored.
-    let mut checked: Vec<Checked> = Vec::with_capacity(parsed.entries.len());
+    let mut checked: Vec<Checked<'_>> = Vec::with_capacity(parsed.entries.len());
     for entry in &parsed.entries {
         let base = format!("Bundle.entry[{}].resource", entry.index);
         checked.push(match &entry.outcome {
             Err(problems) => Err(problems.clone()),
             Ok(obs) => match session.check(conn, &obs.result, &locator(&base), true)? {
-                Ok(patient) => Ok((obs.result.clone(), obs.warnings.clone(), patient)),
+                Ok(patient) => Ok((&obs.result, obs.warnings.as_slice(), patient)),
                 Err(problems) => Err(problems),
             },
         });
@@ -331,30 +355,26 @@ fn bundle(
     if parsed.kind == BundleKind::Transaction && !failed.is_empty() {
         session.reject(parsed.entries.len());
         let why = json!({"problems": failed, "entries": parsed.entries.len()});
-        return Ok((outcome_reply(422, &failed), "rejected", why));
+        return Ok((outcome_reply(422, &failed), Logged::Rejected, why));
     }
-    // Store in (accession, test) order so concurrent Bundles sharing accessions cannot deadlock.
-    let mut order: Vec<usize> = (0..checked.len()).collect();
-    order.sort_by_key(|&i| match &checked[i] {
-        Ok((r, _, _)) => (0, r.accession.clone(), r.test.map(|t| t.as_str())),
-        Err(_) => (1, String::new(), None),
-    });
-    let mut outcomes: Vec<ItemOutcome> = vec![ItemOutcome::Unmapped; checked.len()];
-    for i in order {
-        outcomes[i] = match &checked[i] {
-            Ok((r, _, patient)) => session.store(conn, patient, r)?,
-            Err(problems) => {
-                session.reject(1);
-                ItemOutcome::Rejected(problems.clone())
-            }
-        };
-    }
+    let storable: Vec<(&PatientRow, &IncomingResult)> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok().map(|(r, _, p)| (p, *r)))
+        .collect();
+    let mut stored = session.store(conn, &storable)?.into_iter();
+    let outcomes: Vec<ItemOutcome> = checked
+        .iter()
+        .map(|c| match c {
+            Ok(_) => stored.next().unwrap_or(ItemOutcome::Unmapped),
+            Err(problems) => ItemOutcome::Rejected(problems.clone()),
+        })
+        .collect();
+    session.reject(outcomes.len() - storable.len());
     let responses = checked
         .iter()
         .zip(&outcomes)
-        .map(|(c, o)| match (c, o) {
-            (Ok((_, warnings, _)), ItemOutcome::Stored { .. }) => {
-                let (id, version) = o.stored().unwrap_or_default();
+        .map(|(c, o)| match (c, o.stored()) {
+            (Ok((_, warnings, _)), Some((id, version))) => {
                 let location = format!("Observation/{id}/_history/{version}");
                 if o.wrote() {
                     EntryResponse::created(location, warnings)
@@ -362,7 +382,7 @@ fn bundle(
                     EntryResponse::unchanged(location, warnings)
                 }
             }
-            (Ok((_, warnings, _)), _) => EntryResponse::unmapped(warnings),
+            (Ok((_, warnings, _)), None) => EntryResponse::unmapped(warnings),
             (Err(problems), _) => EntryResponse::rejected(problems),
         })
         .collect();
@@ -370,14 +390,14 @@ fn bundle(
         .iter()
         .any(|o| !matches!(o, ItemOutcome::Rejected(_)));
     let outcome = match (stored_any, failed.is_empty()) {
-        (_, true) => "accepted",
-        (true, false) => "partial",
-        (false, false) => "rejected",
+        (_, true) => Logged::Accepted,
+        (true, false) => Logged::Partial,
+        (false, false) => Logged::Rejected,
     };
     let results: Vec<(&IncomingResult, &ItemOutcome)> = checked
         .iter()
         .zip(&outcomes)
-        .filter_map(|(c, o)| c.as_ref().ok().map(|(r, _, _)| (r, o)))
+        .filter_map(|(c, o)| c.as_ref().ok().map(|(r, _, _)| (*r, o)))
         .collect();
     let why = detail(&results, &failed, &session.tally);
     let body = response_bundle(parsed.kind, responses);

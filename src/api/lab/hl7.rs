@@ -18,16 +18,17 @@ use actix_web::{post, web, HttpRequest, HttpResponse, ResponseError};
 use chrono::Utc;
 use serde_json::json;
 
-use super::json::store_sorted;
-use super::log::{idempotency_key, Claim, MessageKey, Received, Reply};
-use super::session::{detail, ItemOutcome, Locator, Session, Tally};
+use super::feed::{key_reused_detail, run, Feed, Logged, Processed};
+use super::log::{idempotency_key, MessageKey, Received, Reply};
+use super::session::{detail, ClinicSettings, Locator, Session};
 use super::{media_type, require_lab};
 use crate::api::error::ApiError;
 use crate::api::extract::{read_body, BodyLimits, RequestId};
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
-use crate::ingest::hl7v2::{batch_ack, build_ack, parse_oru, split_batch, AckCode};
+use crate::ingest::hl7v2::{
+    batch_ack, build_ack, parse_oru, split_batch, AckCode, OruMessage, Rejection,
+};
 use crate::ingest::{FeedProblem, ProblemKind};
 use crate::storage::AnyConnection;
 
@@ -171,11 +172,12 @@ pub async fn process_hl7(
         }
         let mut acks = Vec::with_capacity(batch.messages.len());
         for message in &batch.messages {
-            let (reply, _) = process_one(
+            let (reply, _) = run(
                 state,
                 caller.clone(),
                 request_id.clone(),
-                reply_type,
+                Hl7Feed::new(reply_type),
+                reply_type.to_owned(),
                 None,
                 message.clone().into_bytes(),
             )
@@ -185,157 +187,143 @@ pub async fn process_hl7(
         let body = batch_ack(&batch, &acks, &ack_control_id(), Utc::now());
         return Ok((Reply::new(200, reply_type, body), false));
     }
-    process_one(state, caller, request_id, reply_type, key, bytes).await
+    let feed = Hl7Feed::new(reply_type);
+    run(
+        state,
+        caller,
+        request_id,
+        feed,
+        reply_type.to_owned(),
+        key,
+        bytes,
+    )
+    .await
 }
 
-async fn process_one(
-    state: &AppState,
-    caller: Caller,
-    request_id: RequestId,
-    reply_type: &str,
-    key: Option<MessageKey>,
-    bytes: Vec<u8>,
-) -> Result<(Reply, bool), ApiError> {
-    let reply_type = reply_type.to_owned();
-    let (reply, replayed, tally) = audited(state, caller, request_id, move |conn, caller| {
-        let mut received = Received::new("hl7v2", caller, &reply_type, &bytes);
-        let mut session = Session::open(conn, caller)?;
-        let (reply, outcome, detail) = process(
-            conn,
-            &mut session,
-            &mut received,
-            key.clone(),
-            &bytes,
-            &reply_type,
-        )?;
-        if let Some(reply) = reply.replayed {
-            return Ok(((reply, true, Tally::default()), Vec::new()));
+/// One HL7 v2 message as a [`Feed`]: keyed by MSH-3|MSH-4|MSH-10 when the client sent no key.
+struct Hl7Feed {
+    reply_type: String,
+}
+
+/// A message as read: parsed (or its rejection), and the hash its own key is claimed with.
+struct Hl7Message {
+    parsed: Result<OruMessage, Box<Rejection>>,
+    content: String,
+}
+
+impl Hl7Feed {
+    fn new(reply_type: &str) -> Self {
+        Self {
+            reply_type: reply_type.to_owned(),
         }
-        received.finish(conn, outcome, &detail, &reply.fresh)?;
-        Ok(((reply.fresh, false, session.tally), session.accesses))
-    })
-    .await?;
-    tally.publish("hl7v2");
-    Ok((reply, replayed))
-}
+    }
 
-struct Answer {
-    fresh: Reply,
-    replayed: Option<Reply>,
-}
-
-fn answer(reply_type: &str, ack: String) -> Answer {
-    Answer {
-        fresh: Reply::new(200, reply_type, ack),
-        replayed: None,
+    fn answer(&self, ack: String) -> Reply {
+        Reply::new(200, &self.reply_type, ack)
     }
 }
 
-fn process(
-    conn: &mut AnyConnection,
-    session: &mut Session,
-    received: &mut Received,
-    key: Option<MessageKey>,
-    bytes: &[u8],
-    reply_type: &str,
-) -> Result<(Answer, &'static str, serde_json::Value), ApiError> {
-    let now = Utc::now();
-    let parsed = parse_oru(bytes, &|s, c| session.resolve(s, c));
-    let header_key = match &parsed {
-        Ok(m) => Some(m.header.key()),
-        Err(_) => None,
-    };
-    let client_key = key.is_some();
-    let key = key.or(header_key.map(|k| MessageKey::Message {
-        key: format!(
-            "{}|{}|{}",
-            k.sending_application, k.sending_facility, k.control_id
-        ),
-        content: content_hash(bytes),
-    }));
-    match received.claim(conn, key)? {
-        Claim::Replay(reply) => {
-            let mut a = answer(reply_type, String::new());
-            a.replayed = Some(reply);
-            return Ok((a, "replayed", json!({})));
+impl Feed for Hl7Feed {
+    const NAME: &'static str = "hl7v2";
+    type Message = Hl7Message;
+
+    fn read(&self, clinic: &ClinicSettings, bytes: &[u8]) -> Hl7Message {
+        Hl7Message {
+            parsed: parse_oru(bytes, &|s, c| clinic.resolve(s, c)),
+            content: content_hash(bytes),
         }
-        Claim::KeyReused if client_key => {
+    }
+
+    fn own_key(&self, message: &Hl7Message, _: &[u8]) -> Option<MessageKey> {
+        let k = message.parsed.as_ref().ok()?.header.key();
+        Some(MessageKey::Message {
+            key: format!(
+                "{}|{}|{}",
+                k.sending_application, k.sending_facility, k.control_id
+            ),
+            content: message.content.clone(),
+        })
+    }
+
+    fn key_reused(&self, message: &Hl7Message, key: &MessageKey) -> (Reply, serde_json::Value) {
+        if let MessageKey::Client(_) = key {
             let ack = reject_ack(
                 ProblemKind::NotSupported,
                 "Idempotency-Key reused with another message",
             );
-            let why = json!({"problems": ["Idempotency-Key reused with another body"]});
-            return Ok((answer(reply_type, ack), "rejected", why));
+            return (self.answer(ack), key_reused_detail());
         }
-        Claim::KeyReused => {
-            let header = parsed.as_ref().ok().map(|m| &m.header);
-            let problem = FeedProblem::error(
-                ProblemKind::DuplicateKey,
-                "MSH^1^10",
-                "this lab sent another message under the same MSH-3, MSH-4 and MSH-10 before; \
-                 nothing was stored: send it under a new message control id",
-            );
-            let ack = build_ack(header, AckCode::Error, &[problem], &ack_control_id(), now);
-            let why = json!({"ack": "AE", "problems": ["message control id reused with another message"]});
-            return Ok((answer(reply_type, ack), "rejected", why));
-        }
-        Claim::Fresh => {}
-    }
-    let message = match parsed {
-        Ok(m) => m,
-        Err(rejection) => {
-            let why = json!({"ack": rejection.code.as_str(), "problems": rejection.problems});
-            let ack = rejection.ack(&ack_control_id(), now);
-            return Ok((answer(reply_type, ack), "rejected", why));
-        }
-    };
-    let mut problems = Vec::new();
-    let mut patients = Vec::with_capacity(message.results.len());
-    for r in &message.results {
-        let at = Locator {
-            mrn: message
-                .patients
-                .iter()
-                .find(|p| p.mrn == r.mrn)
-                .map_or_else(|| "PID^1^3".to_owned(), |p| p.location.clone()),
-            collected: "OBX^1^14".to_owned(),
-            subject: "OBX^1^3".to_owned(),
-        };
-        match session.check(conn, r, &at, false)? {
-            Ok(p) => patients.push(p),
-            Err(mut p) => problems.append(&mut p),
-        }
-    }
-    problems.dedup();
-    if !problems.is_empty() {
-        session.reject(message.results.len());
-        let ack = build_ack(
-            Some(&message.header),
-            AckCode::Error,
-            &problems,
-            &ack_control_id(),
-            now,
+        let header = message.parsed.as_ref().ok().map(|m| &m.header);
+        let problem = FeedProblem::error(
+            ProblemKind::DuplicateKey,
+            "MSH^1^10",
+            "this lab sent another message under the same MSH-3, MSH-4 and MSH-10 before; \
+             nothing was stored: send it under a new message control id",
         );
-        let why = json!({"ack": "AE", "problems": problems});
-        return Ok((answer(reply_type, ack), "rejected", why));
+        let ack = build_ack(
+            header,
+            AckCode::Error,
+            &[problem],
+            &ack_control_id(),
+            Utc::now(),
+        );
+        let why =
+            json!({"ack": "AE", "problems": ["message control id reused with another message"]});
+        (self.answer(ack), why)
     }
-    // Results of one patient at a time, each patient's in (accession, test) order.
-    let mut outcomes: Vec<ItemOutcome> = vec![ItemOutcome::Unmapped; message.results.len()];
-    let mut mrns: Vec<&str> = message.results.iter().map(|r| r.mrn.as_str()).collect();
-    mrns.sort_unstable();
-    mrns.dedup();
-    for mrn in mrns {
-        let idx: Vec<usize> = (0..message.results.len())
-            .filter(|&i| message.results[i].mrn == mrn)
-            .collect();
-        let batch: Vec<_> = idx.iter().map(|&i| message.results[i].clone()).collect();
-        let stored = store_sorted(conn, session, &patients[idx[0]], &batch)?;
-        for (i, o) in idx.into_iter().zip(stored) {
-            outcomes[i] = o;
+
+    fn process(
+        &self,
+        conn: &mut AnyConnection,
+        session: &mut Session<'_>,
+        _: &Received,
+        message: &Hl7Message,
+    ) -> Result<Processed, ApiError> {
+        let now = Utc::now();
+        let message = match &message.parsed {
+            Ok(m) => m,
+            Err(rejection) => {
+                let why = json!({"ack": rejection.code.as_str(), "problems": rejection.problems});
+                let ack = rejection.ack(&ack_control_id(), now);
+                return Ok((self.answer(ack), Logged::Rejected, why));
+            }
+        };
+        session.find_patients(conn, &message.results)?;
+        let mut problems = Vec::new();
+        let mut checked = Vec::with_capacity(message.results.len());
+        for r in &message.results {
+            let at = Locator {
+                mrn: message
+                    .patients
+                    .iter()
+                    .find(|p| p.mrn == r.mrn)
+                    .map_or_else(|| "PID^1^3".to_owned(), |p| p.location.clone()),
+                collected: "OBX^1^14".to_owned(),
+                subject: "OBX^1^3".to_owned(),
+            };
+            match session.check(conn, r, &at, false)? {
+                Ok(p) => checked.push((p, r)),
+                Err(mut p) => problems.append(&mut p),
+            }
         }
+        problems.dedup();
+        if !problems.is_empty() {
+            session.reject(message.results.len());
+            let ack = build_ack(
+                Some(&message.header),
+                AckCode::Error,
+                &problems,
+                &ack_control_id(),
+                now,
+            );
+            let why = json!({"ack": "AE", "problems": problems});
+            return Ok((self.answer(ack), Logged::Rejected, why));
+        }
+        let checked: Vec<_> = checked.iter().map(|(p, r)| (p, *r)).collect();
+        let outcomes = session.store(conn, &checked)?;
+        let pairs: Vec<_> = message.results.iter().zip(outcomes.iter()).collect();
+        let why = detail(&pairs, &message.warnings, &session.tally);
+        let ack = message.ack(&ack_control_id(), now);
+        Ok((self.answer(ack), Logged::Accepted, why))
     }
-    let pairs: Vec<_> = message.results.iter().zip(outcomes.iter()).collect();
-    let why = detail(&pairs, &message.warnings, &session.tally);
-    let ack = message.ack(&ack_control_id(), now);
-    Ok((answer(reply_type, ack), "accepted", why))
 }

@@ -8,17 +8,17 @@ use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::feed::handle;
-use super::log::{idempotency_key, Received, Reply};
-use super::session::{detail, ItemOutcome, Locator, Session, Tally};
+use super::feed::{key_reused_detail, run, Feed, Logged, Processed};
+use super::log::{idempotency_key, MessageKey, Received, Reply};
+use super::session::{detail, ClinicSettings, IngestOutcome, ItemOutcome, Locator, Session, Tally};
 use super::{media_type, require_lab};
 use crate::api::error::{ApiError, FieldError};
 use crate::api::extract::{
     is_json, parse_json, read_body, validation_error, BodyLimits, RequestId,
 };
 use crate::api::state::AppState;
-use crate::api::unit_of_work::audited;
 use crate::auth::Caller;
+use crate::domain::ids::ResultId;
 use crate::ingest::json::LabResultsRequest;
 use crate::ingest::{FeedProblem, IncomingResult, ProblemKind};
 use crate::storage::AnyConnection;
@@ -33,9 +33,9 @@ pub struct LabResultOutcome {
     /// `created` (a new result), `versioned` (a new version of a known accession), `unchanged`
     /// (a retry of a version already stored) or `unmapped` (no catalogue test: kept in the message
     /// log only, and counted).
-    pub outcome: String,
-    #[schema(format = Uuid)]
-    pub result_id: Option<String>,
+    pub outcome: IngestOutcome,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub result_id: Option<ResultId>,
     /// The version this report is stored as.
     pub version: Option<i32>,
     /// For an unmapped result, the lab's code (`system|code`).
@@ -96,27 +96,32 @@ pub async fn post_lab_results(
     let mut payload = payload.into_inner();
     let bytes = read_body(&req, &mut payload, limits.json).await?;
     let content_type = media_type(&req);
-    let (reply, replayed, tally) = audited(&state, caller, request_id, move |conn, caller| {
-        handle(
-            conn,
-            caller,
-            "json",
-            &content_type,
-            &bytes,
-            key.clone(),
-            || Reply::problem(&ApiError::IdempotencyKeyReused),
-            |conn, session, received| process(conn, session, received, &bytes),
-        )
-    })
+    let (reply, replayed) = run(
+        &state,
+        caller,
+        request_id,
+        JsonFeed,
+        content_type,
+        key,
+        bytes.to_vec(),
+    )
     .await?;
-    tally.publish("json");
     Ok(reply.to_http(replayed))
 }
 
-fn refuse(e: ApiError, problems: serde_json::Value) -> (Reply, &'static str, serde_json::Value) {
+/// `POST /v1/lab/results` as a [`Feed`].
+struct JsonFeed;
+
+/// A JSON post as read: its results, or its refusal (and how many results it refused).
+enum JsonMessage {
+    Results(Vec<IncomingResult>),
+    Refused(Processed, usize),
+}
+
+fn refuse(e: ApiError, problems: serde_json::Value) -> Processed {
     (
         Reply::problem(&e),
-        "rejected",
+        Logged::Rejected,
         json!({ "problems": problems }),
     )
 }
@@ -129,38 +134,75 @@ fn field_errors(problems: &[FeedProblem]) -> Vec<FieldError> {
         .collect()
 }
 
+impl Feed for JsonFeed {
+    const NAME: &'static str = "json";
+    type Message = JsonMessage;
+
+    fn read(&self, clinic: &ClinicSettings, bytes: &[u8]) -> JsonMessage {
+        let request: LabResultsRequest = match parse_json(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                let why = json!(e.to_string());
+                return JsonMessage::Refused(refuse(e, why), 0);
+            }
+        };
+        if let Err(errors) = request.validate() {
+            let e = validation_error(errors);
+            let why = json!(e.problem().errors);
+            return JsonMessage::Refused(refuse(e, why), 0);
+        }
+        let count = request.results.len();
+        match request.into_incoming() {
+            Ok(parsed) => {
+                let mut results = parsed.results;
+                for r in &mut results {
+                    clinic.remap(r);
+                }
+                JsonMessage::Results(results)
+            }
+            Err(problems) => {
+                let why = serde_json::to_value(&problems).unwrap_or_default();
+                let e = ApiError::Validation(field_errors(&problems));
+                JsonMessage::Refused(refuse(e, why), count)
+            }
+        }
+    }
+
+    fn key_reused(&self, _: &JsonMessage, _: &MessageKey) -> (Reply, serde_json::Value) {
+        (
+            Reply::problem(&ApiError::IdempotencyKeyReused),
+            key_reused_detail(),
+        )
+    }
+
+    fn process(
+        &self,
+        conn: &mut AnyConnection,
+        session: &mut Session<'_>,
+        received: &Received,
+        message: &JsonMessage,
+    ) -> Result<Processed, ApiError> {
+        let results = match message {
+            JsonMessage::Results(results) => results,
+            JsonMessage::Refused(refusal, count) => {
+                session.reject(*count);
+                return Ok(refusal.clone());
+            }
+        };
+        process(conn, session, received, results)
+    }
+}
+
 fn process(
     conn: &mut AnyConnection,
-    session: &mut Session,
+    session: &mut Session<'_>,
     received: &Received,
-    bytes: &[u8],
-) -> Result<(Reply, &'static str, serde_json::Value), ApiError> {
-    let request: LabResultsRequest = match parse_json(bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            let why = json!(e.to_string());
-            return Ok(refuse(e, why));
-        }
-    };
-    if let Err(errors) = request.validate() {
-        let e = validation_error(errors);
-        let why = json!(e.problem().errors);
-        return Ok(refuse(e, why));
-    }
-    let count = request.results.len();
-    let parsed = match request.into_incoming() {
-        Ok(p) => p,
-        Err(problems) => {
-            session.reject(count);
-            let why = serde_json::to_value(&problems).unwrap_or_default();
-            return Ok(refuse(ApiError::Validation(field_errors(&problems)), why));
-        }
-    };
-    let mut results: Vec<IncomingResult> = parsed.results;
+    results: &[IncomingResult],
+) -> Result<Processed, ApiError> {
     let mut problems = Vec::new();
     let mut patient = None;
-    for (i, r) in results.iter_mut().enumerate() {
-        session.remap(r);
+    session.find_patients(conn, results)?;
+    for (i, r) in results.iter().enumerate() {
         let at = Locator {
             mrn: "mrn".to_owned(),
             collected: format!("results[{i}].collected_on"),
@@ -180,7 +222,8 @@ fn process(
             return Ok(refuse(ApiError::Validation(field_errors(&problems)), why));
         }
     };
-    let outcomes = store_sorted(conn, session, &patient, &results)?;
+    let checked: Vec<_> = results.iter().map(|r| (&patient, r)).collect();
+    let outcomes = session.store(conn, &checked)?;
     let warnings: Vec<FeedProblem> = results
         .iter()
         .enumerate()
@@ -205,8 +248,8 @@ fn process(
             .map(|(r, o)| LabResultOutcome {
                 accession: r.accession.clone(),
                 test: r.test.map(|t| t.as_str().to_owned()),
-                outcome: o.label().to_owned(),
-                result_id: o.stored().map(|(id, _)| id.to_owned()),
+                outcome: o.outcome(),
+                result_id: o.stored().map(|(id, _)| id),
                 version: o.stored().map(|(_, v)| v),
                 code: r.test.is_none().then(|| r.code_label()),
             })
@@ -225,24 +268,7 @@ fn process(
     let detail = detail(&pairs, &warnings, &session.tally);
     Ok((
         Reply::json(status, "application/json", &response),
-        "accepted",
+        Logged::Accepted,
         detail,
     ))
-}
-
-/// Stores results of one patient in (accession, test) order — the same order in every request,
-/// so concurrent posts sharing accessions never deadlock on PostgreSQL — and answers in input order.
-pub(super) fn store_sorted(
-    conn: &mut AnyConnection,
-    session: &mut Session,
-    patient: &crate::storage::patients::PatientRow,
-    results: &[IncomingResult],
-) -> Result<Vec<ItemOutcome>, ApiError> {
-    let mut order: Vec<usize> = (0..results.len()).collect();
-    order.sort_by_key(|&i| (&results[i].accession, results[i].test.map(|t| t.as_str())));
-    let mut outcomes = vec![ItemOutcome::Unmapped; results.len()];
-    for i in order {
-        outcomes[i] = session.store(conn, patient, &results[i])?;
-    }
-    Ok(outcomes)
 }

@@ -7,6 +7,7 @@ use actix_web::HttpResponse;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::feed::Logged;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
 use crate::storage::lab::{self, LabMessageRow};
@@ -33,7 +34,7 @@ impl Reply {
     }
 
     /// Adds `Location: Observation/{id}/_history/{version}` (and the matching `ETag`).
-    pub fn with_location(mut self, id: &str, version: i32) -> Self {
+    pub fn with_location(mut self, id: impl std::fmt::Display, version: i32) -> Self {
         self.location = Some(format!("Observation/{id}/_history/{version}"));
         self
     }
@@ -196,7 +197,7 @@ impl Received {
     pub fn finish(
         mut self,
         conn: &mut AnyConnection,
-        outcome: &str,
+        outcome: Logged,
         detail: &Value,
         reply: &Reply,
     ) -> Result<(), ApiError> {
@@ -210,19 +211,19 @@ impl Received {
             lab::complete(
                 conn,
                 &self.row.id,
-                outcome,
+                outcome.as_str(),
                 Some(&detail),
                 status,
                 &reply.content_type,
                 &reply.body,
             )?;
-            if outcome == "rejected" {
+            if outcome == Logged::Rejected {
                 lab::release_key(conn, &self.row.id)?;
             }
             return Ok(());
         }
         self.row.message_key = None;
-        self.row.outcome = outcome.to_owned();
+        self.row.outcome = outcome.as_str().to_owned();
         self.row.detail = Some(detail);
         self.row.response_status = Some(status);
         self.row.response_content_type = Some(reply.content_type.clone());

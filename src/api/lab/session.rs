@@ -1,9 +1,10 @@
-//! The ingestion core every feed shares, inside the request's one transaction: the clinic's code
-//! maps, patients found by MRN (cached for the request), the checks the pure parsers cannot make
-//! (future dates, which subject a test may have), and storing a result idempotently by
-//! (clinic, source, accession, test).
+//! The ingestion core every feed shares: the clinic's settings and code maps (read before the
+//! transaction), and inside it the patients a message names (found by MRN in one query), the
+//! checks the pure parsers cannot make (future dates, which subject a test may have), and storing
+//! the message's results through the one write path, idempotently by (clinic, source, accession,
+//! test). Outcomes travel as [`IngestOutcome`]s.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
@@ -12,13 +13,12 @@ use crate::api::error::ApiError;
 use crate::api::results::check_subject;
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
-use crate::domain::ids::{ClinicId, PatientId};
+use crate::domain::ids::{ClinicId, PatientId, ResultId};
+use crate::domain::new_result::{Destination, NewResult, Recorded};
 use crate::ingest::incoming::resolve_test;
 use crate::ingest::{FeedProblem, IncomingResult, ProblemKind};
-use crate::storage::lab::{self, Stored};
 use crate::storage::patients::{self, PatientRow};
-use crate::storage::results::{NewResult, ResultVersionRow};
-use crate::storage::{self, clinics, code_maps, AnyConnection};
+use crate::storage::{clinics, code_maps, lab, results, AnyConnection};
 
 /// Where a result's parts are, in the feed's own terms, for problems found here.
 #[derive(Debug, Clone)]
@@ -28,47 +28,73 @@ pub struct Locator {
     pub subject: String,
 }
 
+/// What became of one incoming result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// A new result.
+    Created,
+    /// A new version of a known accession.
+    Versioned,
+    /// A retry of a version already stored: nothing written.
+    Unchanged,
+    /// No catalogue test: kept in the message log only, and counted.
+    Unmapped,
+    /// Refused: nothing stored.
+    Rejected,
+}
+
+impl IngestOutcome {
+    pub const ALL: [IngestOutcome; 5] = [
+        IngestOutcome::Created,
+        IngestOutcome::Versioned,
+        IngestOutcome::Unchanged,
+        IngestOutcome::Unmapped,
+        IngestOutcome::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngestOutcome::Created => "created",
+            IngestOutcome::Versioned => "versioned",
+            IngestOutcome::Unchanged => "unchanged",
+            IngestOutcome::Unmapped => "unmapped",
+            IngestOutcome::Rejected => "rejected",
+        }
+    }
+}
+
 /// What happened to one incoming result.
 #[derive(Debug, Clone)]
 pub enum ItemOutcome {
-    Stored {
-        patient_id: String,
-        stored: Stored,
-    },
+    Stored(Recorded),
     /// Not a catalogue test: kept in the message log, reported back, no result row.
     Unmapped,
     Rejected(Vec<FeedProblem>),
 }
 
 impl ItemOutcome {
-    /// `created`, `versioned`, `unchanged`, `unmapped` or `rejected` (metrics and responses).
-    pub fn label(&self) -> &'static str {
+    pub fn outcome(&self) -> IngestOutcome {
         match self {
-            ItemOutcome::Stored { stored, .. } => match stored {
-                Stored::Created { .. } => "created",
-                Stored::Versioned { .. } => "versioned",
-                Stored::Unchanged { .. } => "unchanged",
-            },
-            ItemOutcome::Unmapped => "unmapped",
-            ItemOutcome::Rejected(_) => "rejected",
+            ItemOutcome::Stored(Recorded::Created(_)) => IngestOutcome::Created,
+            ItemOutcome::Stored(Recorded::Versioned(..)) => IngestOutcome::Versioned,
+            ItemOutcome::Stored(Recorded::Unchanged(..)) => IngestOutcome::Unchanged,
+            ItemOutcome::Unmapped => IngestOutcome::Unmapped,
+            ItemOutcome::Rejected(_) => IngestOutcome::Rejected,
         }
     }
 
     /// The result id and the version this report is stored as.
-    pub fn stored(&self) -> Option<(&str, i32)> {
+    pub fn stored(&self) -> Option<(ResultId, i32)> {
         match self {
-            ItemOutcome::Stored { stored, .. } => Some(match stored {
-                Stored::Created { result_id } => (result_id.as_str(), 1),
-                Stored::Versioned { result_id, version }
-                | Stored::Unchanged { result_id, version } => (result_id.as_str(), *version),
-            }),
+            ItemOutcome::Stored(r) => Some((r.result_id(), r.version())),
             _ => None,
         }
     }
 
     /// Whether something was written (a new result or a new version).
     pub fn wrote(&self) -> bool {
-        matches!(self.label(), "created" | "versioned")
+        matches!(self, ItemOutcome::Stored(r) if r.wrote())
     }
 }
 
@@ -83,57 +109,53 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, outcome: &ItemOutcome) {
-        match outcome.label() {
-            "created" => self.created += 1,
-            "versioned" => self.versioned += 1,
-            "unchanged" => self.unchanged += 1,
-            "unmapped" => self.unmapped += 1,
-            _ => self.rejected += 1,
+    fn count(&mut self, outcome: IngestOutcome) -> &mut u64 {
+        match outcome {
+            IngestOutcome::Created => &mut self.created,
+            IngestOutcome::Versioned => &mut self.versioned,
+            IngestOutcome::Unchanged => &mut self.unchanged,
+            IngestOutcome::Unmapped => &mut self.unmapped,
+            IngestOutcome::Rejected => &mut self.rejected,
         }
     }
 
+    pub fn add(&mut self, outcome: IngestOutcome, n: u64) {
+        *self.count(outcome) += n;
+    }
+
     /// Publishes the counts (call after the transaction committed).
-    pub fn publish(&self, feed: &str) {
-        use crate::metrics::count_ingested;
-        count_ingested(feed, "created", self.created);
-        count_ingested(feed, "versioned", self.versioned);
-        count_ingested(feed, "unchanged", self.unchanged);
-        count_ingested(feed, "unmapped", self.unmapped);
-        count_ingested(feed, "rejected", self.rejected);
+    pub fn publish(mut self, feed: &str) {
+        for outcome in IngestOutcome::ALL {
+            crate::metrics::count_ingested(feed, outcome.as_str(), *self.count(outcome));
+        }
     }
 }
 
-/// One request's ingestion state.
-pub struct Session {
-    clinic_id: ClinicId,
+/// What a message is read and checked against: the clinic's settings and code maps, loaded once
+/// per request (before its transaction: parsing needs the code maps and holds no lock).
+pub struct ClinicSettings {
+    clinic: ClinicId,
     /// The FHIR identifier system the clinic's MRNs must carry, when configured.
     mrn_system: Option<String>,
     /// Today in the clinic's time zone: the last collection date that is not in the future.
     today: chrono::NaiveDate,
     codes: HashMap<(String, String), TestCode>,
-    patients: HashMap<String, Option<PatientRow>>,
-    /// The patients the checked results name, locked (in id order) before the first store.
-    touched: BTreeSet<PatientId>,
-    locked: bool,
     /// The lab: the token's `sub` (stable per lab client, whatever the feed).
     source: String,
-    pub accesses: Vec<Access>,
-    pub tally: Tally,
 }
 
-impl Session {
+impl ClinicSettings {
     /// Loads the clinic's settings and code maps.
-    pub fn open(conn: &mut AnyConnection, caller: &Caller) -> Result<Self, ApiError> {
-        let clinic_id = caller.clinic.clone();
-        let mrn_system = match clinics::get(conn, &clinic_id) {
+    pub fn load(conn: &mut AnyConnection, caller: &Caller) -> Result<Self, ApiError> {
+        let clinic = caller.clinic.clone();
+        let mrn_system = match clinics::get(conn, &clinic) {
             Ok(row) => row.mrn_system,
             Err(diesel::result::Error::NotFound) => None,
             Err(e) => return Err(e.into()),
         };
-        let today = crate::workup::record::clinic_today(conn, &clinic_id)?;
+        let today = crate::workup::record::clinic_today(conn, &clinic)?;
         let mut codes = HashMap::new();
-        for m in code_maps::list(conn, &clinic_id)? {
+        for m in code_maps::list(conn, &clinic)? {
             // A map to a test this release does not know must not quietly leave results unmapped.
             let test = TestCode::parse(&m.test).ok_or_else(|| {
                 crate::workup::record::unreadable("code_maps", &format!("{}|{}", m.system, m.code))
@@ -141,21 +163,19 @@ impl Session {
             codes.insert((m.system, m.code), test);
         }
         Ok(Self {
-            clinic_id,
+            clinic,
             mrn_system,
             today,
             codes,
-            patients: HashMap::new(),
-            touched: BTreeSet::new(),
-            locked: false,
             source: caller.sub.clone(),
-            accesses: Vec::new(),
-            tally: Tally::default(),
         })
     }
 
     /// The clinic's code map as the parsers' resolver.
     pub fn resolve(&self, system: &str, code: &str) -> Option<TestCode> {
+        if self.codes.is_empty() {
+            return None;
+        }
         self.codes
             .get(&(system.to_owned(), code.to_owned()))
             .copied()
@@ -167,20 +187,65 @@ impl Session {
             r.test = resolve_test(&r.codes, &|s, c| self.resolve(s, c));
         }
     }
+}
+
+/// One transaction's ingestion state (a transaction run again after contention starts afresh).
+pub struct Session<'a> {
+    clinic: &'a ClinicSettings,
+    /// The clinic's patients by MRN (`None`: no such patient), found for the whole message at once.
+    patients: HashMap<String, Option<PatientRow>>,
+    pub accesses: Vec<Access>,
+    pub tally: Tally,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(clinic: &'a ClinicSettings) -> Self {
+        Self {
+            clinic,
+            patients: HashMap::new(),
+            accesses: Vec::new(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Finds the patients of every MRN named, in one query.
+    pub fn find_patients<'r>(
+        &mut self,
+        conn: &mut AnyConnection,
+        results: impl IntoIterator<Item = &'r IncomingResult>,
+    ) -> Result<(), ApiError> {
+        let mut mrns: Vec<&str> = results
+            .into_iter()
+            .map(|r| r.mrn.as_str())
+            .filter(|m| !self.patients.contains_key(*m))
+            .collect();
+        mrns.sort_unstable();
+        mrns.dedup();
+        if mrns.is_empty() {
+            return Ok(());
+        }
+        let found = lab::patients_by_mrn(conn, &self.clinic.clinic, &mrns)?;
+        for mrn in mrns {
+            self.patients.insert(mrn.to_owned(), None);
+        }
+        for p in found {
+            self.patients.insert(p.mrn.clone(), Some(p));
+        }
+        Ok(())
+    }
 
     /// The clinic's patient with this MRN, or the problem to refuse with. `system` is checked
     /// only when `check_system` (FHIR) and the clinic configured an MRN system.
-    pub fn patient(
+    fn patient(
         &mut self,
         conn: &mut AnyConnection,
-        mrn: &str,
-        system: Option<&str>,
+        r: &IncomingResult,
         check_system: bool,
         at: &str,
     ) -> Result<Result<PatientRow, FeedProblem>, ApiError> {
         if check_system {
-            if let Some(expected) = &self.mrn_system {
-                if system != Some(expected.as_str()) {
+            if let Some(expected) = &self.clinic.mrn_system {
+                if r.mrn_system.as_deref() != Some(expected.as_str()) {
                     return Ok(Err(FeedProblem::error(
                         ProblemKind::UnknownPatient,
                         at,
@@ -192,11 +257,8 @@ impl Session {
                 }
             }
         }
-        if !self.patients.contains_key(mrn) {
-            let found = patients::find_by_mrn(conn, &self.clinic_id, mrn)?;
-            self.patients.insert(mrn.to_owned(), found);
-        }
-        Ok(self.patients[mrn].clone().ok_or_else(|| {
+        self.find_patients(conn, [r])?;
+        Ok(self.patients[&r.mrn].clone().ok_or_else(|| {
             FeedProblem::error(
                 ProblemKind::UnknownPatient,
                 at,
@@ -214,7 +276,7 @@ impl Session {
         check_system: bool,
     ) -> Result<Result<PatientRow, Vec<FeedProblem>>, ApiError> {
         let mut problems = Vec::new();
-        if r.collected_on.is_some_and(|d| d > self.today) {
+        if r.collected_on.is_some_and(|d| d > self.clinic.today) {
             problems.push(FeedProblem::error(
                 ProblemKind::Invalid,
                 &at.collected,
@@ -242,11 +304,7 @@ impl Session {
                 }
             }
         }
-        let patient = self.patient(conn, &r.mrn, r.mrn_system.as_deref(), check_system, &at.mrn)?;
-        if let Ok(p) = &patient {
-            self.touched.insert(p.id);
-        }
-        Ok(match patient {
+        Ok(match self.patient(conn, r, check_system, &at.mrn)? {
             Ok(p) if problems.is_empty() => Ok(p),
             Ok(_) => Err(problems),
             Err(p) => {
@@ -256,82 +314,65 @@ impl Session {
         })
     }
 
-    /// Stores a checked result (or notes it unmapped) and counts it. The first store locks every
-    /// patient checked so far, in id order: feeds check all results before storing any.
+    /// Stores checked results (unmapped ones are only counted) and answers in the order given.
+    /// Their patients are locked first, in id order; the results are stored in (accession, test)
+    /// order — the same order in every request, so concurrent messages sharing patients or
+    /// accessions cannot deadlock on PostgreSQL.
     pub fn store(
         &mut self,
         conn: &mut AnyConnection,
-        patient: &PatientRow,
-        r: &IncomingResult,
-    ) -> Result<ItemOutcome, ApiError> {
-        if !self.locked {
-            self.touched.insert(patient.id);
-            patients::lock_many(conn, &self.clinic_id, &self.touched)?;
-            self.locked = true;
-        }
-        let Some(test) = r.test else {
-            self.tally.unmapped += 1;
-            return Ok(ItemOutcome::Unmapped);
-        };
-        let now = storage::now();
-        let id = uuid::Uuid::now_v7().to_string();
-        let new = NewResult {
-            id: id.clone(),
-            clinic_id: self.clinic_id.to_string(),
-            patient_id: patient.id.to_string(),
-            test: test.as_str().to_owned(),
-            subject: r.subject.as_str().to_owned(),
-            pregnancy_id: None,
-            source: self.source.clone(),
-            accession: Some(r.accession.clone()),
-            latest_version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let range = r.reference_range.clone().unwrap_or_default();
-        let version = ResultVersionRow {
-            result_id: id,
-            version: 1,
-            status: r.status.as_str().to_owned(),
-            loinc: r.loinc().map(str::to_owned),
-            value_quantity: r.value.quantity,
-            value_unit: r.value.unit.clone(),
-            value_finding: r.value.finding.clone(),
-            value_text: r.value.text.clone(),
-            interpretation: r.interpretation.map(|i| i.as_str().to_owned()),
-            reference_low: range.low,
-            reference_high: range.high,
-            reference_unit: range.unit,
-            modality: r.modality.map(|m| m.as_str().to_owned()),
-            collected_on: r.collected_on,
-            reported_at: r.reported_at.map(|t| t.naive_utc()),
-            on_anticoagulation: r.on_anticoagulation,
-            note: r.note.clone(),
-            // The feed-neutral fingerprint: a resend with a new report time is a retry.
-            content_hash: r.fingerprint().into_inner(),
-            recorded_by: self.source.clone(),
-            recorded_at: now,
-            cycle_day: r.facts.cycle_day.map(i32::from),
-            days_before_menses: r.facts.days_before_menses.map(i32::from),
-            partner_mrn: r.facts.partner_mrn.clone(),
-        };
-        let stored = lab::store_by_accession(conn, &new, version)?;
-        let access = Access::new("ingest", "result", &patient.id, stored.result_id());
-        self.accesses.push(match stored {
-            Stored::Unchanged { .. } => access.unchanged(),
-            _ => access,
+        checked: &[(&PatientRow, &IncomingResult)],
+    ) -> Result<Vec<ItemOutcome>, ApiError> {
+        let ids: std::collections::BTreeSet<PatientId> =
+            checked.iter().map(|(p, _)| p.id).collect();
+        patients::lock_many(conn, &self.clinic.clinic, &ids)?;
+        let mut order: Vec<usize> = (0..checked.len())
+            .filter(|&i| checked[i].1.test.is_some())
+            .collect();
+        order.sort_by_key(|&i| {
+            (
+                &checked[i].1.accession,
+                checked[i].1.test.map(|t| t.as_str()),
+            )
         });
-        let outcome = ItemOutcome::Stored {
-            patient_id: patient.id.to_string(),
-            stored,
-        };
-        self.tally.add(&outcome);
-        Ok(outcome)
+        let mut items = Vec::with_capacity(order.len());
+        let mut patient_ids = Vec::with_capacity(order.len());
+        for &i in &order {
+            let (patient, r) = checked[i];
+            let patient_id = patient.id;
+            let Some(version) = r.version() else {
+                continue;
+            };
+            let new = NewResult {
+                id: ResultId::new(),
+                patient_id,
+                pregnancy_id: None,
+                source: self.clinic.source.clone(),
+                accession: Some(r.accession.clone()),
+            };
+            items.push((Destination::New(new), version));
+            patient_ids.push(patient_id);
+        }
+        let recorded = results::record(conn, &self.clinic.clinic, &self.clinic.source, &items)?;
+        let mut outcomes = vec![ItemOutcome::Unmapped; checked.len()];
+        for ((i, r), patient_id) in order.into_iter().zip(recorded).zip(patient_ids) {
+            let access = Access::new("ingest", "result", patient_id, r.result_id());
+            self.accesses.push(if r.wrote() {
+                access
+            } else {
+                access.unchanged()
+            });
+            outcomes[i] = ItemOutcome::Stored(r);
+        }
+        for o in &outcomes {
+            self.tally.add(o.outcome(), 1);
+        }
+        Ok(outcomes)
     }
 
     /// Counts rejected results (nothing stored for them).
     pub fn reject(&mut self, n: usize) {
-        self.tally.rejected += n as u64;
+        self.tally.add(IngestOutcome::Rejected, n as u64);
     }
 }
 
@@ -349,7 +390,7 @@ pub fn detail(
             let mut item = json!({
                 "index": index,
                 "accession": r.accession,
-                "outcome": outcome.label(),
+                "outcome": outcome.outcome().as_str(),
             });
             if let Some((id, version)) = outcome.stored() {
                 item["result_id"] = json!(id);

@@ -91,15 +91,15 @@ pub async fn create_patient(
         }
         patients::insert(conn, &new).map_err(|e| duplicate_or(e, &new))?;
         pregnancies::insert(conn, &pregnancy_rows)?;
-        let accesses = std::iter::once(Access::new("create", "patient", &new.id, &new.id))
+        let accesses = std::iter::once(Access::new("create", "patient", new.id, new.id))
             .chain(
                 pregnancy_rows
                     .iter()
-                    .map(|p| Access::new("create", "pregnancy", &new.id, &p.id)),
+                    .map(|p| Access::new("create", "pregnancy", new.id, p.id)),
             )
             .chain(allowed_duplicates.iter().map(|&i| {
                 let id = &pregnancy_rows[i].id;
-                Access::new("allow_duplicate", "pregnancy", &new.id, id)
+                Access::new("allow_duplicate", "pregnancy", new.id, id)
             }))
             .collect();
         let row = patients::find(conn, &caller.clinic, new.id)?

@@ -92,7 +92,7 @@ pub async fn get_patient(
     let id = path.into_inner();
     let row = reading(&state, caller, request_id, move |conn, caller| {
         let row = owned_patient(conn, caller, &id)?;
-        let access = Access::new("read", "patient", &row.id, &row.id);
+        let access = Access::new("read", "patient", row.id, row.id);
         Ok((row, vec![access]))
     })
     .await?;

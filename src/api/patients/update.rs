@@ -110,7 +110,7 @@ pub async fn update_patient(
                 "a patient with this {which} already exists in your clinic"
             ))
         })?;
-        let access = Access::new("update", "patient", &row.id, &row.id);
+        let access = Access::new("update", "patient", row.id, row.id);
         let row = patients::find(conn, &caller.clinic, row.id)?.ok_or(ApiError::NotFound)?;
         Ok((row, vec![access]))
     })
@@ -143,7 +143,7 @@ pub async fn delete_patient(
         let row = owned_patient(conn, caller, &id)?;
         if_match.check(&PatientView::from(row.clone()))?;
         patients::soft_delete(conn, row.id, storage::now())?;
-        Ok(((), vec![Access::new("delete", "patient", &row.id, &row.id)]))
+        Ok(((), vec![Access::new("delete", "patient", row.id, row.id)]))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

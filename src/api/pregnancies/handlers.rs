@@ -72,13 +72,13 @@ pub async fn create_pregnancy(
         let allowed = check_against_history(&[candidate], &stored)?;
         let new = new_row(patient.id, &input, storage::now());
         pregnancies::insert(conn, std::slice::from_ref(&new))?;
-        let mut accesses = vec![Access::new("create", "pregnancy", &patient.id, &new.id)];
+        let mut accesses = vec![Access::new("create", "pregnancy", patient.id, new.id)];
         if !allowed.is_empty() {
             accesses.push(Access::new(
                 "allow_duplicate",
                 "pregnancy",
-                &patient.id,
-                &new.id,
+                patient.id,
+                new.id,
             ));
         }
         let row = pregnancies::find(conn, patient.id, new.id)?.ok_or(ApiError::NotFound)?;
@@ -130,7 +130,7 @@ pub async fn list_pregnancies(
         let patient = owned_patient(conn, caller, &patient_id)?;
         let rows = pregnancies::page_for_patient(conn, patient.id, after, i64::from(limit) + 1)?;
         let page = Page::from_rows(rows, limit, |p| p.id.to_string(), PregnancyView::from);
-        let access = Access::new("read", "obstetric_history", &patient.id, &patient.id);
+        let access = Access::new("read", "obstetric_history", patient.id, patient.id);
         Ok((page, vec![access]))
     })
     .await?;
@@ -175,7 +175,7 @@ pub async fn get_pregnancy(
     let ids = path.into_inner();
     let row = reading(&state, caller, request_id, move |conn, caller| {
         let (patient, row) = owned_pregnancy(conn, caller, ids)?;
-        let access = Access::new("read", "pregnancy", &patient.id, &row.id);
+        let access = Access::new("read", "pregnancy", patient.id, row.id);
         Ok((row, vec![access]))
     })
     .await?;
@@ -254,13 +254,13 @@ pub async fn update_pregnancy(
             partner_mrn: Some(new.partner_mrn),
         };
         pregnancies::update(conn, row.id, &changes)?;
-        let mut accesses = vec![Access::new("update", "pregnancy", &patient.id, &row.id)];
+        let mut accesses = vec![Access::new("update", "pregnancy", patient.id, row.id)];
         if !allowed.is_empty() {
             accesses.push(Access::new(
                 "allow_duplicate",
                 "pregnancy",
-                &patient.id,
-                &row.id,
+                patient.id,
+                row.id,
             ));
         }
         let row = pregnancies::find(conn, patient.id, row.id)?.ok_or(ApiError::NotFound)?;
@@ -304,7 +304,7 @@ pub async fn delete_pregnancy(
         pregnancies::soft_delete(conn, row.id, storage::now())?;
         Ok((
             (),
-            vec![Access::new("delete", "pregnancy", &patient.id, &row.id)],
+            vec![Access::new("delete", "pregnancy", patient.id, row.id)],
         ))
     })
     .await?;

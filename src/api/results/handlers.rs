@@ -4,7 +4,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{check_subject, version_row, CorrectResult, CreateResult, Recording, ResultView};
+use super::{check_subject, new_version, CorrectResult, CreateResult, ResultView};
 use crate::api::audit_trail::Access;
 use crate::api::error::ApiError;
 use crate::api::etag::{json_with_etag, IfMatch};
@@ -16,6 +16,8 @@ use crate::api::state::AppState;
 use crate::api::unit_of_work::{reading, writing};
 use crate::auth::Caller;
 use crate::domain::catalogue::TestCode;
+use crate::domain::ids::{PatientId, ResultId};
+use crate::domain::new_result::{Destination, NewResult};
 use crate::domain::result::{ResultStatus, Subject};
 use crate::storage::{self, pregnancies, results, AnyConnection};
 
@@ -67,27 +69,18 @@ pub async fn create_result(
             "a new result cannot be entered in error; retract an existing one with a new version",
         ));
     }
-    let result_id = uuid::Uuid::now_v7().to_string();
     let clinic = caller.clinic.clone();
     let today = state
         .db(move |conn| Ok(crate::workup::record::clinic_today(conn, &clinic)?))
         .await?;
-    let mut errors = Vec::new();
-    let first = version_row(
-        &result_id,
-        1,
+    let first = new_version(
         input.test,
-        input.loinc.clone(),
+        subject,
+        input.loinc.as_deref(),
         &input.report(),
-        Recording {
-            by: &caller.sub,
-            today,
-        },
-        &mut errors,
-    );
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+        today,
+    )?;
+    let result_id = ResultId::new();
     let request = (patient_id, input.clone());
     let respond = |(row, versions): &results::ResultWithVersions| {
         Recorded::created(
@@ -103,31 +96,24 @@ pub async fn create_result(
                     .ok_or_else(|| {
                         ApiError::field("pregnancy_id", "no such pregnancy of this patient")
                     })?
-                    .id
-                    .to_string(),
+                    .id,
             ),
             None => None,
         };
-        let now = storage::now();
-        let new = results::NewResult {
-            id: result_id.clone(),
-            clinic_id: patient.clinic_id.to_string(),
-            patient_id: patient.id.to_string(),
-            test: input.test.as_str().to_owned(),
-            subject: subject.as_str().to_owned(),
+        let new = NewResult {
+            id: result_id,
+            patient_id: PatientId(patient_id),
             pregnancy_id,
             source: input
                 .source
                 .clone()
                 .unwrap_or_else(|| "clinician".to_owned()),
             accession: None,
-            latest_version: 1,
-            created_at: now,
-            updated_at: now,
         };
-        results::insert(conn, &new, &first)?;
-        let access = Access::new("create", "result", &patient.id, &new.id);
-        let found = results::find(conn, &new.patient_id, &new.id)?.ok_or(ApiError::NotFound)?;
+        let items = [(Destination::New(new), first.clone())];
+        results::record(conn, &caller.clinic, &caller.sub, &items)?;
+        let access = Access::new("create", "result", patient.id, result_id);
+        let found = results::find(conn, patient.id, result_id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
     };
     idempotent(
@@ -182,24 +168,18 @@ pub async fn list_results(
         cursor: query.cursor,
     };
     let limit = params.limit()?;
-    let after = params.position()?;
+    let after = params.position_id()?;
     let only = query.test.map(|t| t.as_str());
     let page = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let rows = results::page_for_patient(
-            conn,
-            &patient.id.to_string(),
-            only,
-            after.as_deref(),
-            i64::from(limit) + 1,
-        )?;
+        let rows = results::page_for_patient(conn, patient.id, only, after, i64::from(limit) + 1)?;
         let page = Page::from_rows(
             rows,
             limit,
             |(r, _)| r.id.clone(),
             |(r, v)| ResultView::new(r, v, false),
         );
-        let access = Access::new("read", "results", &patient.id, &patient.id);
+        let access = Access::new("read", "results", patient.id, patient.id);
         Ok((page, vec![access]))
     })
     .await?;
@@ -212,7 +192,7 @@ fn owned_result(
     (patient_id, result_id): (uuid::Uuid, uuid::Uuid),
 ) -> Result<results::ResultWithVersions, ApiError> {
     let patient = owned_patient(conn, caller, &patient_id)?;
-    results::find(conn, &patient.id.to_string(), &result_id.to_string())?.ok_or(ApiError::NotFound)
+    results::find(conn, patient.id, result_id.into())?.ok_or(ApiError::NotFound)
 }
 
 /// Read one result with every version.
@@ -285,29 +265,18 @@ pub async fn correct_result(
     };
     let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
-        let test =
-            TestCode::parse(&row.test).ok_or_else(|| ApiError::internal("unknown stored test"))?;
-        let loinc = versions.last().and_then(|v| v.loinc.clone());
+        let unreadable = || ApiError::internal("unreadable stored result");
+        let test = TestCode::parse(&row.test).ok_or_else(unreadable)?;
+        let subject = Subject::parse(&row.subject).ok_or_else(unreadable)?;
+        let id: ResultId = row.id.parse().map_err(|_| unreadable())?;
+        let loinc = versions.last().and_then(|v| v.loinc.as_deref());
         let today = crate::workup::record::clinic_today(conn, &caller.clinic)?;
-        let mut errors = Vec::new();
-        let next = version_row(
-            &row.id,
-            row.latest_version + 1,
-            test,
-            loinc,
-            &report,
-            Recording {
-                by: &caller.sub,
-                today,
-            },
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        results::append_version(conn, &next)?;
+        let next = new_version(test, subject, loinc, &report, today)?;
+        let items = [(Destination::Append(id), next)];
+        results::record(conn, &caller.clinic, &caller.sub, &items)?;
         let access = Access::new("update", "result", &row.patient_id, &row.id);
-        let found = results::find(conn, &row.patient_id, &row.id)?.ok_or(ApiError::NotFound)?;
+        let patient_id = row.patient_id.parse().map_err(|_| unreadable())?;
+        let found = results::find(conn, patient_id, id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
     };
     idempotent(
@@ -351,7 +320,8 @@ pub async fn delete_result(
     writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
         if_match.check(&ResultView::new(row.clone(), versions, true))?;
-        results::soft_delete(conn, &row.id, storage::now())?;
+        let id = row.id.parse().map_err(ApiError::internal)?;
+        results::soft_delete(conn, id, storage::now())?;
         Ok((
             (),
             vec![Access::new("delete", "result", &row.patient_id, &row.id)],

@@ -9,26 +9,20 @@ pub use views::*;
 
 use crate::api::error::{ApiError, FieldError};
 use crate::domain::catalogue::TestCode;
-use crate::domain::result::{ResultStatus, Subject};
+use crate::domain::new_result::{NewResultVersion, ReportedCode};
+use crate::domain::result::{ResultStatus, SampleFacts, Subject};
 use crate::domain::value_check::{check_result_dates, check_value};
-use crate::storage::results::ResultVersionRow;
 
-/// Who records a report, and the clinic's today (the last collection date not in the future).
-pub struct Recording<'a> {
-    pub by: &'a str,
-    pub today: chrono::NaiveDate,
-}
-
-/// Checks a report's meaning for `test` and builds its version row; problems go to `errors`.
-pub fn version_row(
-    result_id: &str,
-    version: i32,
+/// Checks a report's meaning for `test` and builds the version it records. `today` is the
+/// clinic's (the last collection date not in the future); `loinc` the code the clinician gave.
+pub fn new_version(
     test: TestCode,
-    loinc: Option<String>,
+    subject: Subject,
+    loinc: Option<&str>,
     report: &ResultReport,
-    Recording { by, today }: Recording<'_>,
-    errors: &mut Vec<FieldError>,
-) -> ResultVersionRow {
+    today: chrono::NaiveDate,
+) -> Result<NewResultVersion, ApiError> {
+    let mut errors = Vec::new();
     for p in check_value(test, &report.value, report.modality) {
         let field = if p.field == "modality" {
             "modality".to_owned()
@@ -37,7 +31,7 @@ pub fn version_row(
         };
         errors.push(FieldError::new(field, p.message));
     }
-    check_timing(report, errors);
+    check_timing(report, &mut errors);
     if report.collected_on.is_some_and(|d| d > today) {
         errors.push(FieldError::new("collected_on", "must not be in the future"));
     }
@@ -54,38 +48,28 @@ pub fn version_row(
             }
         }
     }
-    let range = report.reference_range.clone().unwrap_or_default();
-    let mut row = ResultVersionRow {
-        result_id: result_id.to_owned(),
-        version,
-        status: report
-            .status
-            .unwrap_or(ResultStatus::Final)
-            .as_str()
-            .to_owned(),
-        loinc,
-        value_quantity: report.value.quantity,
-        value_unit: report.value.unit.clone(),
-        value_finding: report.value.finding.clone(),
-        value_text: report.value.text.clone(),
-        interpretation: report.interpretation.map(|i| i.as_str().to_owned()),
-        reference_low: range.low,
-        reference_high: range.high,
-        reference_unit: range.unit,
-        modality: report.modality.map(|m| m.as_str().to_owned()),
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(NewResultVersion {
+        test,
+        subject,
+        codes: loinc.map(ReportedCode::loinc).into_iter().collect(),
+        status: report.status.unwrap_or(ResultStatus::Final),
+        value: report.value.clone(),
+        interpretation: report.interpretation,
+        reference_range: report.reference_range.clone(),
+        modality: report.modality,
         collected_on: report.collected_on,
-        reported_at: report.reported_at.map(|t| t.naive_utc()),
+        reported_at: report.reported_at,
         on_anticoagulation: report.on_anticoagulation.unwrap_or(false),
         note: report.note.clone(),
-        content_hash: String::new(),
-        recorded_by: by.to_owned(),
-        recorded_at: crate::storage::now(),
-        cycle_day: report.cycle_day.map(i32::from),
-        days_before_menses: report.days_before_menses.map(i32::from),
-        partner_mrn: report.partner_mrn.clone(),
-    };
-    row.content_hash = row.fingerprint();
-    row
+        facts: SampleFacts {
+            cycle_day: report.cycle_day,
+            days_before_menses: report.days_before_menses,
+            partner_mrn: report.partner_mrn.clone(),
+        },
+    })
 }
 
 /// Which subjects a test may be recorded for (the rule is the domain's).
