@@ -105,7 +105,7 @@ static WORKLIST_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     let c = IntCounterVec::new(
         Opts::new(
             "rpl_worklist_refreshes_total",
-            "Worklist summaries re-evaluated, by reason (write, clinic, time, seed)",
+            "Worklist summaries re-evaluated, by reason (write, clinic, time, seed, deferred)",
         ),
         &["reason"],
     )

@@ -24,11 +24,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, migrated: Arc<AtomicBool>, canon: Canon) -> Self {
+        let reevaluation = crate::workup::jobs::Wakeup::default();
         Self {
-            workup: Workup::new(pool.clone(), migrated.clone()),
+            workup: Workup::new(pool.clone(), migrated.clone(), reevaluation.clone()),
             pool,
             migrated,
-            reevaluation: Default::default(),
+            reevaluation,
             canon,
         }
     }

@@ -93,6 +93,49 @@ pub fn stale(
     super::typed_ids("worklist_summaries", ids)
 }
 
+/// The `refresh_on` of a summary whose re-evaluation was deferred to the background worker: a day
+/// that has always passed, so every reader treats it as stale until the worker catches up.
+pub fn deferred_mark() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date")
+}
+
+/// Marks the patients' summaries for re-evaluation in the background (one statement).
+pub fn defer_refresh(conn: &mut AnyConnection, patients: &[PatientId]) -> QueryResult<()> {
+    let ids: Vec<String> = patients.iter().map(ToString::to_string).collect();
+    for chunk in ids.chunks(500) {
+        diesel::update(
+            worklist_summaries::table.filter(worklist_summaries::patient_id.eq_any(chunk)),
+        )
+        .set(worklist_summaries::refresh_on.eq(Some(deferred_mark())))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` (clinic, patient) whose re-evaluation was deferred, in patient id order.
+pub fn deferred(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<(ClinicId, PatientId)>> {
+    let rows: Vec<(String, String)> = worklist_summaries::table
+        .filter(worklist_summaries::refresh_on.le(deferred_mark()))
+        .select((
+            worklist_summaries::clinic_id,
+            worklist_summaries::patient_id,
+        ))
+        .order(worklist_summaries::patient_id.asc())
+        .limit(limit)
+        .load(conn)?;
+    let (clinics, patients): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+    let patients: Vec<PatientId> = super::typed_ids("worklist_summaries", patients)?;
+    clinics
+        .into_iter()
+        .zip(patients)
+        .map(|(clinic, patient)| {
+            ClinicId::try_from(clinic)
+                .map(|c| (c, patient))
+                .map_err(|e| diesel::result::Error::DeserializationError(e.into()))
+        })
+        .collect()
+}
+
 /// Whether any of the clinic's summaries must be re-evaluated on `today`.
 pub fn any_stale(
     conn: &mut AnyConnection,

@@ -146,7 +146,23 @@ pub fn spawn_worker(
                         std::thread::sleep(settings.pause);
                     }
                 }
-                Ok(None) => wakeup.wait(poll),
+                // No clinic-wide job: catch up on summaries bulk writes deferred.
+                Ok(None) => {
+                    let drained = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                        storage::write_transaction(&mut conn, |conn| {
+                            summary::refresh_deferred(conn, settings.chunk.max(1))
+                        })
+                        .map_err(|e| e.to_string())
+                    });
+                    match drained {
+                        Ok(0) => wakeup.wait(poll),
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "deferred summaries not refreshed; will retry");
+                            wakeup.wait(poll);
+                        }
+                    }
+                }
                 Err(error) => {
                     tracing::warn!(%error, "re-evaluation chunk failed; will retry");
                     wakeup.wait(poll);

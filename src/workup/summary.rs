@@ -21,6 +21,8 @@ pub enum Reason {
     Time,
     /// The seeding command.
     Seed,
+    /// A bulk write deferred it to the background worker.
+    Deferred,
 }
 
 impl Reason {
@@ -30,6 +32,7 @@ impl Reason {
             Reason::Clinic => "clinic",
             Reason::Time => "time",
             Reason::Seed => "seed",
+            Reason::Deferred => "deferred",
         }
     }
 }
@@ -69,6 +72,17 @@ pub fn refresh_stale(
         refresh(conn, clinic_id, *patient_id, today, Reason::Time)?;
     }
     Ok(stale.len())
+}
+
+/// Re-evaluates up to `limit` summaries whose refresh a bulk write deferred (the background
+/// worker); returns how many.
+pub fn refresh_deferred(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
+    let deferred = worklist::deferred(conn, limit)?;
+    for (clinic, patient) in &deferred {
+        let today = super::record::clinic_today(conn, clinic)?;
+        refresh(conn, clinic, *patient, today, Reason::Deferred)?;
+    }
+    Ok(deferred.len())
 }
 
 /// The summary row and item rows (open and deferred) of one evaluated checklist. A deferred item

@@ -15,12 +15,18 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::audit_log::{self, Access, AuditLog, AuditLogError};
+use super::jobs::Wakeup;
 use crate::auth::Caller;
 use crate::domain::ids::{ClinicId, PatientId};
 use crate::storage::{self, patients, AnyConnection, Pool};
 
 /// How many times a write transaction runs before contention is given up on.
 const ATTEMPTS: u32 = 6;
+
+/// A write that changed more patients than this (a lab message spread over many patients) defers
+/// their worklist re-evaluation to the background worker; until it catches up, their checklists
+/// are evaluated on the fly and worklist pages refresh them first.
+const INLINE_REFRESH_LIMIT: usize = 8;
 
 /// What the unit of work itself can fail with; the work's own errors pass through untouched.
 #[derive(Debug, thiserror::Error)]
@@ -112,14 +118,17 @@ pub struct Workup {
     /// Set once migrations have run; until then every unit of work fails as not ready.
     migrated: Arc<AtomicBool>,
     audit: AuditLog,
+    /// Wakes the background worker (deferred summaries, clinic re-evaluations).
+    worker: Wakeup,
 }
 
 impl Workup {
-    pub fn new(pool: Pool, migrated: Arc<AtomicBool>) -> Self {
+    pub fn new(pool: Pool, migrated: Arc<AtomicBool>, worker: Wakeup) -> Self {
         Self {
             audit: AuditLog::start(pool.clone()),
             pool,
             migrated,
+            worker,
         }
     }
 
@@ -189,7 +198,7 @@ impl Workup {
         loop {
             let run = Arc::clone(&job);
             let span = tracing::info_span!("unit_of_work", kind = "write", attempt);
-            let outcome: Result<T, E> = self
+            let outcome: Result<(T, bool), E> = self
                 .on_connection(move |conn| {
                     let _entered = span.enter();
                     let (f, caller, request_id, locks) = &*run;
@@ -198,14 +207,26 @@ impl Workup {
                         let mut work = UnitOfWork::new(conn, caller);
                         let value = f(&mut work)?;
                         let accesses = work.accesses;
-                        for patient in changed(&accesses) {
-                            super::refresh_summary(conn, &caller.clinic, patient)?;
+                        let changed: Vec<PatientId> = changed(&accesses).into_iter().collect();
+                        let deferred = changed.len() > INLINE_REFRESH_LIMIT;
+                        if deferred {
+                            crate::storage::worklist::defer_refresh(conn, &changed)?;
+                        } else {
+                            for patient in changed {
+                                super::refresh_summary(conn, &caller.clinic, patient)?;
+                            }
                         }
                         audit_log::record(conn, caller, request_id, accesses)?;
-                        Ok(value)
+                        Ok((value, deferred))
                     })
                 })
                 .await;
+            let outcome = outcome.map(|(value, deferred)| {
+                if deferred {
+                    self.worker.notify();
+                }
+                value
+            });
             match outcome {
                 Err(e) if e.is_contention() && attempt < ATTEMPTS => {
                     crate::metrics::count_transaction_retry();

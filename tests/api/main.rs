@@ -7,6 +7,7 @@ mod auth_matrix;
 mod auth_modes;
 mod browser;
 mod browser_support;
+mod bulk_refresh;
 mod cds;
 mod chaos;
 mod checklist;
