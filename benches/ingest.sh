@@ -112,7 +112,7 @@ run_backend() {
     local line
     line=$(BUNDLE=$bundle wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s \
       -s "$WORK/ingest.lua" "http://127.0.0.1:$PORT" | grep '^RESULT')
-    printf '%-9s %-22s %s\n' "$backend" "$label" "${line#RESULT }"
+    printf 'ingest   %-9s %-22s %s\n' "$backend" "$label" "${line#RESULT }"
     local rate=${line#*results_per_s=}
     SUMMARY+=$(printf '\n%-9s %-22s %8s results/s' "$backend" "$label" "${rate%% *}")
   done

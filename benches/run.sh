@@ -23,7 +23,7 @@ export BIN=$BIN_COPY
   cargo bench --locked --bench engine -- --quick 2>/dev/null |
     awk '/^evaluate\// { name = $1 } /time:/ { sub(/^.*time: *\[/, ""); split($0, t, " "); printf "engine   %-24s %s %s\n", name, t[3], t[4] }'
   benches/reads.sh
-  benches/ingest.sh
+  PATIENTS=100 benches/ingest.sh
   benches/worklist.sh
 } 2>&1 | tee "$OUT"
 
