@@ -16,6 +16,14 @@ WORK=$(mktemp -d)
 SERVER=""
 PG_DATABASES=()
 
+stop_server() {
+  if [ -n "$SERVER" ]; then
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    SERVER=""
+  fi
+}
+
 bench_cleanup() {
   stop_server
   for db in "${PG_DATABASES[@]}"; do
@@ -33,15 +41,16 @@ if [ -z "${BIN:-}" ]; then
 fi
 [ -x "$BIN" ] || { echo "no release binary at $BIN" >&2; exit 1; }
 
-# A fresh, empty database URL for a backend (sqlite or postgres).
+# fresh_database BACKEND: sets DB_URL to a fresh, empty database (sqlite or postgres), dropped on
+# exit.
 fresh_database() {
   case $1 in
-    sqlite) echo "sqlite://$WORK/bench-$RANDOM$RANDOM.db" ;;
+    sqlite) DB_URL="sqlite://$WORK/bench-$RANDOM$RANDOM.db" ;;
     postgres)
       local name="rpl_bench_$$_$RANDOM"
       psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $name" >/dev/null
       PG_DATABASES+=("$name")
-      echo "${PG_ADMIN_URL%/*}/$name" ;;
+      DB_URL="${PG_ADMIN_URL%/*}/$name" ;;
     *) echo "unknown backend $1" >&2; return 1 ;;
   esac
 }
@@ -51,6 +60,10 @@ start_server() {
   local url=$1; shift
   PORT=${PORT:-18090}
   BASE="http://127.0.0.1:$PORT"
+  if curl -fs "$BASE/health/live" >/dev/null 2>&1; then
+    echo "something already serves $BASE; stop it or set PORT" >&2
+    return 1
+  fi
   DATABASE_URL=$url RPL_LISTEN=127.0.0.1:$PORT "$BIN" serve "$@" >>"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 300); do
@@ -60,14 +73,6 @@ start_server() {
   echo "server did not become ready; its log:" >&2
   tail -20 "$WORK/server.log" >&2
   return 1
-}
-
-stop_server() {
-  if [ -n "$SERVER" ]; then
-    kill "$SERVER" 2>/dev/null || true
-    wait "$SERVER" 2>/dev/null || true
-    SERVER=""
-  fi
 }
 
 token() { "$BIN" token --role "$1" --org "$ORG" --sub "bench-$1" --ttl 4h; }

@@ -59,7 +59,8 @@ realistic_patient() {
 
 echo "== audited reads: $CONNECTIONS connections, $DURATION per endpoint, $(nproc) cores"
 for backend in $BACKENDS; do
-  start_server "$(fresh_database "$backend")"
+  fresh_database "$backend"
+  start_server "$DB_URL"
   T=$(token clinician)
   P=$(realistic_patient "$T")
   live=$(load "$CONNECTIONS" "$DURATION" /health/live)

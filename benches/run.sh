@@ -12,15 +12,15 @@ OUT=${OUT:-target/bench-report.txt}
 mkdir -p "$(dirname "$OUT")"
 
 cargo build --release --locked -q
-BIN_COPY=$(mktemp)
-cp "${CARGO_TARGET_DIR:-target}/release/rpl-workup" "$BIN_COPY"
-trap 'rm -f "$BIN_COPY"' EXIT
-export BIN=$BIN_COPY
+BIN_DIR=$(mktemp -d)
+cp "${CARGO_TARGET_DIR:-target}/release/rpl-workup" "$BIN_DIR/rpl-workup"
+trap 'rm -rf "$BIN_DIR"' EXIT
+export BIN=$BIN_DIR/rpl-workup
 
 {
   echo "rpl-workup benchmarks, $(date -u +%F), $(nproc) cores, commit $(git rev-parse --short HEAD)"
   echo "== engine (criterion, one evaluation of a realistic patient)"
-  cargo bench --locked --bench engine -- --quick 2>/dev/null |
+  ${SKIP_ENGINE:+true} cargo bench --locked --bench engine -- --quick 2>/dev/null |
     awk '/^evaluate\// { name = $1 } /time:/ { sub(/^.*time: *\[/, ""); split($0, t, " "); printf "engine   %-24s %s %s\n", name, t[3], t[4] }'
   benches/reads.sh
   PATIENTS=100 benches/ingest.sh

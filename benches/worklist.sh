@@ -27,7 +27,8 @@ page() {
 }
 
 for backend in $BACKENDS; do
-  url=$(fresh_database "$backend")
+  fresh_database "$backend"
+  url=$DB_URL
   start=$(date +%s.%N)
   "$BIN" seed --database-url "$url" --patients "$PATIENTS" --org "$ORG" --batch 2000 >/dev/null 2>&1
   awk -v s="$start" -v e="$(date +%s.%N)" -v n="$PATIENTS" -v b="$backend" \
