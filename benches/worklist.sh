@@ -53,10 +53,14 @@ for backend in $BACKENDS; do
   progress=$(curl -fs -H "Authorization: Bearer $ADMIN" "$BASE/v1/clinic")
   printf 'reeval   %-8s %-32s %s (%s)\n' "$backend" "checklist reads, re-evaluating" "$during" \
     "$(grep -o '"done":[0-9]*,"total":[0-9]*' <<<"$progress" | head -1)"
-  until curl -fs -H "Authorization: Bearer $ADMIN" "$BASE/v1/clinic" | grep -q '"state":"done"'; do
+  # Until done, or REEVAL_WAIT seconds (default 120): then the rate so far.
+  for _ in $(seq 1 "${REEVAL_WAIT:-120}"); do
+    progress=$(curl -fs -H "Authorization: Bearer $ADMIN" "$BASE/v1/clinic")
+    grep -q '"state":"done"' <<<"$progress" && break
     sleep 1
   done
-  awk -v s="$started" -v e="$(date +%s.%N)" -v n="$PATIENTS" -v b="$backend" \
-    'BEGIN { printf "reeval   %-8s %d patients re-evaluated in %.0f s (%.0f patients/s)\n", b, n, e - s, n / (e - s) }'
+  done_so_far=$(grep -o '"done":[0-9]*' <<<"$progress" | head -1 | cut -d: -f2)
+  awk -v s="$started" -v e="$(date +%s.%N)" -v n="${done_so_far:-0}" -v t="$PATIENTS" -v b="$backend" \
+    'BEGIN { printf "reeval   %-8s %d of %d patients re-evaluated in %.0f s (%.0f patients/s)\n", b, n, t, e - s, n / (e - s) }'
   stop_server
 done

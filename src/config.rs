@@ -105,7 +105,7 @@ pub struct ServeArgs {
     #[arg(long, env = "RPL_WORKERS")]
     pub workers: Option<usize>,
     /// Patients re-evaluated per transaction when a clinic's default profile changes.
-    #[arg(long, env = "RPL_REEVALUATION_CHUNK", default_value_t = 500)]
+    #[arg(long, env = "RPL_REEVALUATION_CHUNK", default_value_t = 50)]
     pub reevaluation_chunk: i64,
     /// Pause between two chunks of a clinic re-evaluation, in milliseconds.
     #[arg(long, env = "RPL_REEVALUATION_PAUSE_MS", default_value_t = 20)]

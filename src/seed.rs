@@ -391,7 +391,9 @@ pub fn run(
         done += n;
         progress(done);
     }
-    Ok(())
+    // A bulk load leaves the planner without statistics until autovacuum comes by; without them
+    // PostgreSQL plans the worklist's item filters as scans of every item.
+    storage::refresh_statistics(conn).map_err(|e| e.to_string())
 }
 
 /// [`run`] with its progress on stderr: a bar with the patients done, the rate and the time left

@@ -233,6 +233,14 @@ where
     Ok(value)
 }
 
+/// Refreshes the query planner's statistics (after a bulk load).
+pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => c.batch_execute("ANALYZE"),
+        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA optimize"),
+    }
+}
+
 /// A round trip to the database (readiness probe).
 pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
