@@ -39,6 +39,15 @@ impl TestDb {
     fn postgres(admin_url: String) -> Self {
         use diesel::connection::SimpleConnection;
         use diesel::Connection;
+        // Local test connections go without TLS: libpq's OpenSSL state is torn down when the test
+        // process exits, while the servers' background threads (audit writer, re-evaluation
+        // worker) may still be inside a query, and the process would crash after every test passed.
+        let (admin_url, query) = match admin_url.split_once('?') {
+            Some((url, query)) if query.contains("sslmode=") => (url.to_owned(), query.to_owned()),
+            Some((url, query)) => (url.to_owned(), format!("{query}&sslmode=disable")),
+            None => (admin_url, "sslmode=disable".to_owned()),
+        };
+        let admin_url = format!("{admin_url}?{query}");
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut admin =
             diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
@@ -46,10 +55,12 @@ impl TestDb {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create test database");
         let (base, _) = admin_url
+            .split_once('?')
+            .map_or(admin_url.as_str(), |(url, _)| url)
             .rsplit_once('/')
             .expect("a database URL with a path");
         Self {
-            url: format!("{base}/{name}"),
+            url: format!("{base}/{name}?{query}"),
             _dir: None,
             pg: Some((admin_url, name)),
         }
