@@ -331,15 +331,31 @@ pub(crate) fn typed_ids<T>(table: &'static str, ids: Vec<String>) -> QueryResult
 where
     T: std::str::FromStr<Err = uuid::Error>,
 {
-    ids.into_iter()
-        .map(|id| {
-            id.parse().map_err(|e: uuid::Error| {
-                crate::metrics::count_unreadable_row(table);
-                tracing::error!(table, id, error = %e, "stored id is not a UUID");
-                diesel::result::Error::DeserializationError(Box::new(e))
-            })
-        })
-        .collect()
+    ids.iter().map(|id| typed_id(table, id)).collect()
+}
+
+/// One id read back as text, typed (see [`typed_ids`]).
+pub(crate) fn typed_id<T>(table: &'static str, id: &str) -> QueryResult<T>
+where
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    id.parse().map_err(|e: uuid::Error| {
+        crate::metrics::count_unreadable_row(table);
+        tracing::error!(table, id, error = %e, "stored id is not a UUID");
+        diesel::result::Error::DeserializationError(Box::new(e))
+    })
+}
+
+/// The error of a write that kept losing a race to concurrent writers: classified as contention,
+/// so the unit of work runs the whole transaction again (and answers 503, never 500, if it must
+/// give up).
+pub(crate) fn lost_race(what: &str) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::SerializationFailure,
+        Box::new(format!(
+            "{what}: taken by concurrent writers on every attempt"
+        )),
+    )
 }
 
 /// Current UTC time as stored (naive UTC, microsecond precision on both backends).

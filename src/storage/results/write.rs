@@ -15,7 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::super::schema::{result_versions, results};
-use super::super::AnyConnection;
+use super::super::{lost_race, typed_id, AnyConnection};
 use crate::domain::catalogue::TestCode;
 use crate::domain::ids::{ClinicId, ResultId};
 use crate::domain::new_result::{Destination, NewResult, NewResultVersion, Recorded};
@@ -225,7 +225,10 @@ fn find_accessions(
             for (id, accession, test) in rows {
                 // A test this release does not know cannot be one of `items`.
                 if let (Some(a), Some(test)) = (accession, TestCode::parse(&test)) {
-                    found.insert((source.to_owned(), a, test.as_str()), parse_id(&id)?);
+                    found.insert(
+                        (source.to_owned(), a, test.as_str()),
+                        typed_id("results", &id)?,
+                    );
                 }
             }
         }
@@ -245,7 +248,7 @@ fn find_accession(
         .filter(results::test.eq(test))
         .select(results::id)
         .first(conn)?;
-    parse_id(&id)
+    typed_id("results", &id)
 }
 
 /// Inserts the results at `fresh`, skipping any a concurrent writer stored first; answers the ids
@@ -284,7 +287,7 @@ fn insert_results(
             .returning(results::id)
             .get_results(c))?;
         for id in ids {
-            inserted.insert(parse_id(&id)?);
+            inserted.insert(typed_id("results", &id)?);
         }
     }
     Ok(inserted)
@@ -304,7 +307,10 @@ fn known_versions(conn: &mut AnyConnection, ids: &[ResultId]) -> QueryResult<Kno
             ))
             .load(conn)?;
         for (id, n, hash) in rows {
-            known.entry(parse_id(&id)?).or_default().push((n, hash));
+            known
+                .entry(typed_id("results", &id)?)
+                .or_default()
+                .push((n, hash));
         }
     }
     Ok(known)
@@ -349,13 +355,5 @@ fn add_version<'a>(
         let fresh = known_versions(conn, &[id])?;
         known.insert(id, fresh.get(&id).cloned().unwrap_or_default());
     }
-    Err(diesel::result::Error::RollbackTransaction)
-}
-
-/// A stored id that is not a UUID is unreadable: an error, never skipped.
-fn parse_id(id: &str) -> QueryResult<ResultId> {
-    id.parse().map_err(|e: uuid::Error| {
-        tracing::error!(result_id = %id, "unreadable result id");
-        diesel::result::Error::DeserializationError(Box::new(e))
-    })
+    Err(lost_race("result version number"))
 }
