@@ -46,7 +46,7 @@ impl PageParams {
         self.position()?
             .map(|p| {
                 p.parse()
-                    .map_err(|_| ApiError::field("cursor", "not a cursor this service issued"))
+                    .map_err(|_| ApiError::field("cursor", "is not a cursor this service issued"))
             })
             .transpose()
     }

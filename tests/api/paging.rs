@@ -209,3 +209,28 @@ async fn a_fhir_bundle_over_the_caps_is_refused_and_nothing_is_stored() {
     assert!(res.status < 300, "{}", res.text());
     assert_eq!(results_of(&app, &patient).await.len(), 1);
 }
+
+#[actix_web::test]
+async fn a_cursor_that_names_no_record_is_refused_on_every_paged_list() {
+    let app = spawn_app().await;
+    let patient = patient_0042(&app).await;
+    // Well-formed base64, but not a position this service hands out.
+    let forged = base64_url("not-an-id");
+    for path in [
+        "/v1/patients".to_owned(),
+        "/v1/worklist".to_owned(),
+        format!("/v1/patients/{patient}/pregnancies"),
+        format!("/v1/patients/{patient}/results"),
+    ] {
+        let res = app
+            .get(&format!("{path}?cursor={forged}"), &app.clinician())
+            .await;
+        let problem = assert_problem(&res, 422, "validation_failed");
+        assert!(problem.to_string().contains("cursor"), "{path}: {problem}");
+    }
+}
+
+fn base64_url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
