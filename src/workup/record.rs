@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use diesel::QueryResult;
 
 use crate::domain::catalogue::TestCode;
-use crate::domain::ids::{PatientId, PregnancyId, ResultId};
+use crate::domain::ids::{PatientId, PregnancyId};
 use crate::domain::item::ItemId;
 use crate::domain::pregnancy::{Complication, Conception, GestationalAge, Outcome, Pregnancy};
 use crate::domain::result::{
@@ -40,7 +40,7 @@ pub fn load(conn: &mut AnyConnection, patient_id: PatientId) -> QueryResult<Pati
     let results = every(
         &results::list_for_patient(conn, patient_id)?,
         "results",
-        |(r, _)| r.id.clone(),
+        |(r, _)| r.id.to_string(),
         |(r, v)| lab_result(r, v),
     )?;
     let reviews = every(
@@ -125,10 +125,11 @@ pub fn load_history(conn: &mut AnyConnection, patient_id: PatientId) -> QueryRes
                 .map(|v| {
                     result_version(v)
                         .map(|parsed| (parsed, v.recorded_at))
-                        .ok_or_else(|| unreadable("result_versions", &v.result_id))
+                        .ok_or_else(|| unreadable("result_versions", &v.result_id.to_string()))
                 })
                 .collect::<QueryResult<_>>()?;
-            let mut result = lab_result(r, &[]).ok_or_else(|| unreadable("results", &r.id))?;
+            let mut result =
+                lab_result(r, &[]).ok_or_else(|| unreadable("results", &r.id.to_string()))?;
             result.versions = parsed.iter().map(|(v, _)| v.clone()).collect();
             Ok(ResultHistory {
                 result,
@@ -212,7 +213,7 @@ pub fn pregnancy(row: &PregnancyRow) -> Option<Pregnancy> {
 
 pub fn lab_result(row: &ResultRow, versions: &[ResultVersionRow]) -> Option<LabResult> {
     Some(LabResult {
-        id: ResultId(row.id.parse().ok()?),
+        id: row.id,
         test: TestCode::parse(&row.test)?,
         subject: Subject::parse(&row.subject)?,
         pregnancy_id: row

@@ -176,7 +176,7 @@ pub async fn list_results(
         let page = Page::from_rows(
             rows,
             limit,
-            |(r, _)| r.id.clone(),
+            |(r, _)| r.id.to_string(),
             |(r, v)| ResultView::new(r, v, false),
         );
         let access = Access::new("read", "results", patient.id, patient.id);
@@ -219,7 +219,7 @@ pub async fn get_result(
     let ids = path.into_inner();
     let (row, versions) = reading(&state, caller, request_id, move |conn, caller| {
         let found = owned_result(conn, caller, ids)?;
-        let access = Access::new("read", "result", &found.0.patient_id, &found.0.id);
+        let access = Access::new("read", "result", found.0.patient_id, found.0.id);
         Ok((found, vec![access]))
     })
     .await?;
@@ -266,17 +266,16 @@ pub async fn correct_result(
     let write = move |conn: &mut AnyConnection, caller: &Caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
         let unreadable = || ApiError::internal("unreadable stored result");
+        let id = row.id;
         let test = TestCode::parse(&row.test).ok_or_else(unreadable)?;
         let subject = Subject::parse(&row.subject).ok_or_else(unreadable)?;
-        let id: ResultId = row.id.parse().map_err(|_| unreadable())?;
         let loinc = versions.last().and_then(|v| v.loinc.as_deref());
         let today = crate::workup::record::clinic_today(conn, &caller.clinic)?;
         let next = new_version(test, subject, loinc, &report, today)?;
         let items = [(Destination::Append(id), next)];
         results::record(conn, &caller.clinic, &caller.sub, &items)?;
-        let access = Access::new("update", "result", &row.patient_id, &row.id);
-        let patient_id = row.patient_id.parse().map_err(|_| unreadable())?;
-        let found = results::find(conn, patient_id, id)?.ok_or(ApiError::NotFound)?;
+        let access = Access::new("update", "result", row.patient_id, id);
+        let found = results::find(conn, row.patient_id, id)?.ok_or(ApiError::NotFound)?;
         Ok((found, vec![access]))
     };
     idempotent(
@@ -320,11 +319,10 @@ pub async fn delete_result(
     writing(&state, caller, request_id, [ids.0], move |conn, caller| {
         let (row, versions) = owned_result(conn, caller, ids)?;
         if_match.check(&ResultView::new(row.clone(), versions, true))?;
-        let id = row.id.parse().map_err(ApiError::internal)?;
-        results::soft_delete(conn, id, storage::now())?;
+        results::soft_delete(conn, row.id, storage::now())?;
         Ok((
             (),
-            vec![Access::new("delete", "result", &row.patient_id, &row.id)],
+            vec![Access::new("delete", "result", row.patient_id, row.id)],
         ))
     })
     .await?;

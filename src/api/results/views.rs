@@ -241,8 +241,8 @@ impl ResultView {
         let history =
             with_history.then(|| versions.into_iter().map(ResultVersionView::from).collect());
         ResultView {
-            id: row.id,
-            patient_id: row.patient_id,
+            id: row.id.to_string(),
+            patient_id: row.patient_id.to_string(),
             test: row.test,
             subject: row.subject,
             pregnancy_id: row.pregnancy_id,

@@ -6,7 +6,7 @@ mod write;
 
 pub use write::record;
 
-use crate::domain::ids::{PatientId, ResultId};
+use crate::domain::ids::{ClinicId, PatientId, ResultId};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -18,9 +18,12 @@ use super::AnyConnection;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = results)]
 pub struct ResultRow {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: ResultId,
+    #[diesel(deserialize_as = String)]
+    pub clinic_id: ClinicId,
+    #[diesel(deserialize_as = String)]
+    pub patient_id: PatientId,
     pub test: String,
     pub subject: String,
     pub pregnancy_id: Option<String>,
@@ -35,7 +38,8 @@ pub struct ResultRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = result_versions)]
 pub struct ResultVersionRow {
-    pub result_id: String,
+    #[diesel(deserialize_as = String)]
+    pub result_id: ResultId,
     pub version: i32,
     pub status: String,
     pub loinc: Option<String>,
@@ -81,7 +85,7 @@ pub fn find(
         return Ok(None);
     };
     let versions = result_versions::table
-        .filter(result_versions::result_id.eq(&row.id))
+        .filter(result_versions::result_id.eq(row.id.to_string()))
         .select(ResultVersionRow::as_select())
         .order(result_versions::version.asc())
         .load(conn)?;
@@ -143,7 +147,7 @@ pub fn page_for_patient(
         query = query.filter(results::test.eq(test.to_owned()));
     }
     let rows: Vec<ResultRow> = query.load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
     let versions: Vec<ResultVersionRow> = result_versions::table
         .filter(result_versions::result_id.eq_any(&ids))
         .select(ResultVersionRow::as_select())
@@ -157,9 +161,9 @@ pub fn page_for_patient(
 
 /// Each result with its versions (given in order), in the order of `rows`.
 fn with_versions(rows: Vec<ResultRow>, versions: Vec<ResultVersionRow>) -> Vec<ResultWithVersions> {
-    let mut by_result: HashMap<String, Vec<ResultVersionRow>> = HashMap::new();
+    let mut by_result: HashMap<ResultId, Vec<ResultVersionRow>> = HashMap::new();
     for v in versions {
-        by_result.entry(v.result_id.clone()).or_default().push(v);
+        by_result.entry(v.result_id).or_default().push(v);
     }
     rows.into_iter()
         .map(|r| {
