@@ -19,7 +19,7 @@ use crate::storage::patients::PatientRow;
 use crate::storage::AnyConnection;
 use crate::workup::checklists::{self, SideBySide};
 use crate::workup::profiles::{find_profile, list_profiles};
-use crate::workup::{self, record::clinic_today};
+use crate::workup::{self, record::clinic_day, record::clinic_today};
 
 /// `?profile=` evaluates under another profile than the patient's.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,12 +63,12 @@ pub async fn get_checklist(
     let ChecklistQuery { profile, as_of } = query.into_inner();
     let checklist = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
-        let today = clinic_today(conn, &caller.clinic)?;
+        let clinic = clinic_day(conn, &caller.clinic)?;
         let checklist = match as_of {
-            None => workup::checklist_json(conn, &patient, profile.as_deref(), today)?
+            None => workup::checklist_json(conn, &patient, profile.as_deref(), &clinic)?
                 .map_err(|unknown| unknown_profile("profile", &unknown.0))?,
             Some(day) => {
-                check_as_of(&patient, day, today)?;
+                check_as_of(&patient, day, clinic.today)?;
                 let id = match profile.as_deref() {
                     Some(id) => id.to_owned(),
                     None => checklists::profile_id_at(conn, &patient, day)?,

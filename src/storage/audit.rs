@@ -45,6 +45,13 @@ pub fn append(conn: &mut AnyConnection, rows: &[NewAuditRow]) -> QueryResult<()>
     if rows.is_empty() {
         return Ok(());
     }
+    if let [row] = rows {
+        // One row is a statement the connection has prepared before (a batch never is).
+        return super::per_backend!(&mut *conn, |c| diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(c))
+        .map(drop);
+    }
     // SQLite caps bound parameters per statement; chunks keep large worklist pages safe.
     for chunk in rows.chunks(200) {
         super::per_backend!(&mut *conn, |c| diesel::insert_into(audit_log::table)

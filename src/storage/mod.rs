@@ -28,6 +28,7 @@ pub mod pregnancies;
 pub mod results;
 pub mod reviews;
 pub mod schema;
+mod sqlite;
 pub mod worklist;
 
 use std::time::Duration;
@@ -104,13 +105,15 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<AnyConnection, Self::Error> {
         match &self.backend {
             Backend::Sqlite(path) => {
+                sqlite::stable_query_plans();
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; busy_timeout makes writers queue
                 // instead of failing; foreign keys are off by default in SQLite.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -182,6 +185,15 @@ where
     let _writer = SQLITE_WRITER
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sqlite_transaction(conn, f)
+}
+
+/// `BEGIN IMMEDIATE` … `COMMIT` on a SQLite connection whose writer lock the caller holds.
+fn sqlite_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     if let AnyConnection::Sqlite(c) = conn {
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     }
@@ -202,15 +214,32 @@ where
     }
 }
 
+/// A SQLite write transaction taken only if no other writer of this process holds the lock right
+/// now: `None` when it is taken (or on PostgreSQL), so a caller on an async worker never waits.
+pub fn try_write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Option<QueryResult<T>>
+where
+    F: FnOnce(&mut AnyConnection) -> QueryResult<T>,
+{
+    let AnyConnection::Sqlite(_) = conn else {
+        return None;
+    };
+    let _writer = SQLITE_WRITER.try_lock().ok()?;
+    Some(sqlite_transaction(conn, f))
+}
+
 /// One read-only transaction: a consistent snapshot for several queries, without the write lock
-/// (SQLite's WAL lets it run beside the writer). A write inside it is refused by the database.
+/// (SQLite's WAL lets it run beside the writer). A write inside it is refused by the database
+/// (on SQLite, in debug builds).
 pub fn read_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     let sqlite = matches!(conn, AnyConnection::Sqlite(_));
-    if sqlite {
+    // Debug builds (the test suite) make SQLite refuse a write slipped into a read; release
+    // builds spare every read the two statements it costs.
+    let guarded = sqlite && cfg!(debug_assertions);
+    if guarded {
         conn.batch_execute("PRAGMA query_only = 1")?;
     }
     let begun = per_backend!(&mut *conn, |c| {
@@ -224,7 +253,7 @@ where
         Ok(_) => AnsiTransactionManager::commit_transaction(c),
         Err(_) => AnsiTransactionManager::rollback_transaction(c),
     });
-    if sqlite {
+    if guarded {
         // The connection goes back to the pool: it must take writes again.
         conn.batch_execute("PRAGMA query_only = 0")?;
     }

@@ -56,31 +56,21 @@ pub fn checklist_json(
     conn: &mut AnyConnection,
     patient: &PatientRow,
     requested: Option<&str>,
-    today: NaiveDate,
+    clinic: &record::ClinicDay,
 ) -> QueryResult<Result<String, UnknownProfile>> {
     if let Some(stored) = crate::storage::worklist::stored_checklist(conn, patient.id)? {
-        let applies = match requested.or(patient.profile.as_deref()) {
-            Some(id) => id == stored.profile,
-            None => clinic_default(conn, &patient.clinic_id)? == stored.profile,
-        };
+        let applies = requested
+            .or(patient.profile.as_deref())
+            .unwrap_or(&clinic.default_profile)
+            == stored.profile;
+        let today = clinic.today;
         let current = stored.evaluated_on == today && stored.refresh_on.is_none_or(|d| d > today);
         if let (true, true, Some(json)) = (applies, current, stored.checklist) {
             return Ok(Ok(json));
         }
     }
-    Ok(checklist(conn, patient, requested, today)?
+    Ok(checklist(conn, patient, requested, clinic.today)?
         .map(|c| serde_json::to_string(&c).expect("a checklist always serialises")))
-}
-
-/// The clinic's default profile id (the service default when the clinic has no row yet).
-fn clinic_default(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<String> {
-    use diesel::OptionalExtension;
-    Ok(crate::storage::clinics::get(conn, clinic_id)
-        .optional()?
-        .map_or_else(
-            || crate::domain::profile::DEFAULT_PROFILE_ID.to_owned(),
-            |c| c.default_profile,
-        ))
 }
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the

@@ -282,6 +282,28 @@ pub fn today_in(name: &str) -> NaiveDate {
     chrono::Utc::now().with_timezone(&zone).date_naive()
 }
 
+/// What serving a checklist now needs of the clinic, in one query: today in its time zone and its
+/// default profile (the service's when the clinic has no row yet).
+pub struct ClinicDay {
+    pub today: NaiveDate,
+    pub default_profile: String,
+}
+
+pub fn clinic_day(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<ClinicDay> {
+    use diesel::OptionalExtension;
+    let clinic = crate::storage::clinics::get(conn, clinic_id).optional()?;
+    Ok(match clinic {
+        Some(c) => ClinicDay {
+            today: today_in(&c.time_zone),
+            default_profile: c.default_profile,
+        },
+        None => ClinicDay {
+            today: today_in("UTC"),
+            default_profile: crate::domain::profile::DEFAULT_PROFILE_ID.to_owned(),
+        },
+    })
+}
+
 /// Today's date for a clinic, in its time zone: the evaluation date of every checklist served now
 /// and the last date that is not "in the future".
 pub fn clinic_today(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<NaiveDate> {
