@@ -112,8 +112,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                 // instead of failing; foreign keys are off by default in SQLite.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA mmap_size = 268435456;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -212,19 +211,6 @@ where
             Err(e)
         }
     }
-}
-
-/// A SQLite write transaction taken only if no other writer of this process holds the lock right
-/// now: `None` when it is taken (or on PostgreSQL), so a caller on an async worker never waits.
-pub fn try_write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Option<QueryResult<T>>
-where
-    F: FnOnce(&mut AnyConnection) -> QueryResult<T>,
-{
-    let AnyConnection::Sqlite(_) = conn else {
-        return None;
-    };
-    let _writer = SQLITE_WRITER.try_lock().ok()?;
-    Some(sqlite_transaction(conn, f))
 }
 
 /// One read-only transaction: a consistent snapshot for several queries, without the write lock

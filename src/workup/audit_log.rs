@@ -65,20 +65,6 @@ impl AuditLog {
     }
 }
 
-/// Writes the rows at once on `conn` when the database's writer is free right now (SQLite, where
-/// the append takes microseconds and a batch would only add two thread hops); false when they
-/// must go to the group commit instead, which waits for the writer and retries.
-pub fn write_now(conn: &mut AnyConnection, rows: &[NewAuditRow]) -> bool {
-    let written = matches!(
-        storage::try_write_transaction(conn, |conn| audit::append(conn, rows)),
-        Some(Ok(()))
-    );
-    if written {
-        crate::metrics::observe_audit_batch(1, true);
-    }
-    written
-}
-
 fn write_batches(pool: &Pool, incoming: &mpsc::Receiver<Pending>) {
     while let Ok(first) = incoming.recv() {
         let mut rows = first.rows.len();

@@ -168,21 +168,18 @@ impl Workup {
                 Ok((value, audit_log::rows(&caller, &request_id, work.accesses)))
             })
         };
-        // A SQLite read never waits for a lock (WAL) and takes tens of microseconds: it runs on
-        // the async worker when a connection is free, sparing two thread hops that cost more
-        // than the read. PostgreSQL reads wait on the network, so they stay off the workers.
+        // A SQLite read does not wait for the writer (WAL) and takes tens of microseconds: it runs
+        // on the async worker when a connection is free, sparing the hop to the blocking pool and
+        // back, which costs more than the read. PostgreSQL reads wait on the network, so they stay
+        // off the workers. The audit rows still go to the group commit: a commit, and the WAL
+        // checkpoint with its fsync that it sometimes runs, must not stall a worker, and one
+        // commit there serves many reads.
         let inline = match self.migrated.load(Ordering::Acquire) {
             true => self.pool.try_get(),
             false => None,
         };
         let (value, rows) = match inline {
-            Some(mut conn) if matches!(*conn, AnyConnection::Sqlite(_)) => {
-                let (value, rows) = run(&mut conn)?;
-                if audit_log::write_now(&mut conn, &rows) {
-                    return Ok(value);
-                }
-                (value, rows)
-            }
+            Some(mut conn) if matches!(*conn, AnyConnection::Sqlite(_)) => run(&mut conn)?,
             _ => self.on_connection(run).await?,
         };
         self.audit.append(rows).await.map_err(|e| {
