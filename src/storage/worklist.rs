@@ -37,7 +37,7 @@ pub struct SummaryRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = worklist_items)]
+#[diesel(table_name = worklist_items, treat_none_as_default_value = false)]
 pub struct ItemRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub patient_id: PatientId,

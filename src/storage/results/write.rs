@@ -28,7 +28,7 @@ const CHUNK: usize = 1000;
 const RETRIES: usize = 8;
 
 #[derive(Insertable)]
-#[diesel(table_name = results)]
+#[diesel(table_name = results, treat_none_as_default_value = false)]
 struct NewResultRow<'a> {
     id: String,
     clinic_id: &'a str,
@@ -44,7 +44,7 @@ struct NewResultRow<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = result_versions)]
+#[diesel(table_name = result_versions, treat_none_as_default_value = false)]
 struct NewVersionRow<'a> {
     result_id: String,
     version: i32,
