@@ -110,6 +110,10 @@ pub struct ServeArgs {
     /// Pause between two chunks of a clinic re-evaluation, in milliseconds.
     #[arg(long, env = "RPL_REEVALUATION_PAUSE_MS", default_value_t = 20)]
     pub reevaluation_pause_ms: u64,
+    /// How long the worklist summaries a bulk lab message deferred wait before the background
+    /// worker re-evaluates them, in milliseconds (messages meanwhile share one evaluation).
+    #[arg(long, env = "RPL_DEFERRED_SETTLE_MS", default_value_t = 250)]
+    pub deferred_settle_ms: u64,
     /// Base of every FHIR canonical URL (`PlanDefinition.url`, our code systems and extensions);
     /// default `RPL_PUBLIC_URL` + `/fhir/r4`, else `http://<listen address>/fhir/r4`.
     #[arg(long, env = "RPL_FHIR_BASE")]

@@ -340,6 +340,7 @@ impl Application {
             crate::workup::jobs::WorkerSettings {
                 chunk: args.reevaluation_chunk,
                 pause: Duration::from_millis(args.reevaluation_pause_ms),
+                settle: Duration::from_millis(args.deferred_settle_ms),
             },
         );
         let limits = BodyLimits {

@@ -10,7 +10,7 @@ use super::AnyConnection;
 use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct NewAuditRow {
     pub id: String,
     pub at: NaiveDateTime,

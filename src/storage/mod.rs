@@ -109,10 +109,19 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; busy_timeout makes writers queue
-                // instead of failing; foreign keys are off by default in SQLite.
+                // instead of failing; foreign keys are off by default in SQLite. Statement
+                // journals (a multi-row insert inside a transaction) stay in memory rather than
+                // in a temporary file written and read back on every bulk write, and pages are
+                // read through a memory map rather than copied by a system call each time
+                // another connection's commit invalidated the page cache. The write-ahead log is
+                // copied back into the database (and synced) every 16 MiB rather than every 4 MiB:
+                // a quarter of the syncs, inside the committing writer's lock, and pages written
+                // again meanwhile (indexes, summaries) are copied once.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; \
+                     PRAGMA wal_autocheckpoint = 4000;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))

@@ -37,7 +37,7 @@ pub struct SummaryRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = worklist_items)]
+#[diesel(table_name = worklist_items, treat_none_as_default_value = false)]
 pub struct ItemRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub patient_id: PatientId,
@@ -99,12 +99,20 @@ pub fn deferred_mark() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date")
 }
 
-/// Marks the patients' summaries for re-evaluation in the background (one statement).
+/// Marks the patients' summaries for re-evaluation in the background (one statement). A summary
+/// already marked is left alone: rewriting its row (and its stored checklist) again would change
+/// nothing while the worker has not caught up, and bulk messages follow each other that fast.
 pub fn defer_refresh(conn: &mut AnyConnection, patients: &[PatientId]) -> QueryResult<()> {
     let ids: Vec<String> = patients.iter().map(ToString::to_string).collect();
     for chunk in ids.chunks(500) {
         diesel::update(
-            worklist_summaries::table.filter(worklist_summaries::patient_id.eq_any(chunk)),
+            worklist_summaries::table
+                .filter(worklist_summaries::patient_id.eq_any(chunk))
+                .filter(
+                    worklist_summaries::refresh_on
+                        .is_null()
+                        .or(worklist_summaries::refresh_on.gt(deferred_mark())),
+                ),
         )
         .set(worklist_summaries::refresh_on.eq(Some(deferred_mark())))
         .execute(conn)?;

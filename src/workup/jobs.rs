@@ -11,7 +11,7 @@ use diesel::QueryResult;
 
 use super::summary::{self, Reason};
 use crate::storage::jobs::{self, JobRow};
-use crate::storage::{self, patients, AnyConnection, Pool};
+use crate::storage::{self, patients, worklist, AnyConnection, Pool};
 
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +20,10 @@ pub struct WorkerSettings {
     pub chunk: i64,
     /// Pause between chunks, leaving the database to other requests.
     pub pause: Duration,
+    /// How long summaries a bulk message deferred wait before the worker re-evaluates them, once
+    /// it has caught up: the messages that follow meanwhile for the same patients (a lab posting
+    /// batch after batch) are then caught by one evaluation each instead of one per message.
+    pub settle: Duration,
 }
 
 /// Wakes the worker when a job was recorded (instead of waiting for its next poll).
@@ -112,6 +116,21 @@ pub fn run_chunk(conn: &mut AnyConnection, chunk: i64) -> QueryResult<Option<Job
     })
 }
 
+/// Re-evaluates up to `chunk` summaries a bulk write deferred, each in its own short transaction
+/// (a patient's lock, or SQLite's write lock, is held for one evaluation, not for the chunk's);
+/// returns how many.
+fn drain_deferred(pool: &Pool, chunk: i64) -> Result<usize, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let deferred = worklist::deferred(&mut conn, chunk).map_err(|e| e.to_string())?;
+    for (clinic, patient) in &deferred {
+        storage::write_transaction(&mut conn, |conn| {
+            summary::refresh_deferred(conn, clinic, *patient)
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(deferred.len())
+}
+
 /// Starts the worker thread: it resumes unfinished jobs at once, then works whenever woken (or
 /// every few seconds, for jobs recorded by another instance). `ready` says the database is
 /// migrated.
@@ -148,15 +167,16 @@ pub fn spawn_worker(
                 }
                 // No clinic-wide job: catch up on summaries bulk writes deferred.
                 Ok(None) => {
-                    let drained = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                        storage::write_transaction(&mut conn, |conn| {
-                            summary::refresh_deferred(conn, settings.chunk.max(1))
-                        })
-                        .map_err(|e| e.to_string())
-                    });
-                    match drained {
-                        Ok(0) => wakeup.wait(poll),
-                        Ok(_) => {}
+                    let chunk = settings.chunk.max(1);
+                    match drain_deferred(&pool, chunk) {
+                        // A full chunk: more may be waiting.
+                        Ok(n) if n >= chunk as usize => {}
+                        Ok(_) => {
+                            wakeup.wait(poll);
+                            if !settings.settle.is_zero() {
+                                std::thread::sleep(settings.settle);
+                            }
+                        }
                         Err(error) => {
                             tracing::warn!(%error, "deferred summaries not refreshed; will retry");
                             wakeup.wait(poll);

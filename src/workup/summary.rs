@@ -74,15 +74,14 @@ pub fn refresh_stale(
     Ok(stale.len())
 }
 
-/// Re-evaluates up to `limit` summaries whose refresh a bulk write deferred (the background
-/// worker); returns how many.
-pub fn refresh_deferred(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
-    let deferred = worklist::deferred(conn, limit)?;
-    for (clinic, patient) in &deferred {
-        let today = super::record::clinic_today(conn, clinic)?;
-        refresh(conn, clinic, *patient, today, Reason::Deferred)?;
-    }
-    Ok(deferred.len())
+/// Re-evaluates one summary whose refresh a bulk write deferred (the background worker).
+pub fn refresh_deferred(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
+) -> QueryResult<()> {
+    let today = super::record::clinic_today(conn, clinic_id)?;
+    refresh(conn, clinic_id, patient_id, today, Reason::Deferred)
 }
 
 /// The summary row and item rows (open and deferred) of one evaluated checklist. A deferred item

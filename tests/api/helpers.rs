@@ -107,6 +107,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         mllp: Default::default(),
         reevaluation_chunk: 500,
         reevaluation_pause_ms: 0,
+        deferred_settle_ms: 250,
     }
 }
 

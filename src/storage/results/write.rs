@@ -28,7 +28,7 @@ const CHUNK: usize = 1000;
 const RETRIES: usize = 8;
 
 #[derive(Insertable)]
-#[diesel(table_name = results)]
+#[diesel(table_name = results, treat_none_as_default_value = false)]
 struct NewResultRow<'a> {
     id: String,
     clinic_id: &'a str,
@@ -44,7 +44,7 @@ struct NewResultRow<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = result_versions)]
+#[diesel(table_name = result_versions, treat_none_as_default_value = false)]
 struct NewVersionRow<'a> {
     result_id: String,
     version: i32,
@@ -216,12 +216,15 @@ fn find_accessions(
         accessions.sort_unstable();
         accessions.dedup();
         for chunk in accessions.chunks(CHUNK) {
-            let rows: Vec<(String, Option<String>, String)> = results::table
-                .filter(results::clinic_id.eq(clinic.as_str()))
-                .filter(results::source.eq(source))
-                .filter(results::accession.eq_any(chunk))
-                .select((results::id, results::accession, results::test))
-                .load(conn)?;
+            let rows: Vec<(String, Option<String>, String)> = match conn {
+                AnyConnection::Postgresql(c) => accessions_one_by_one(c, clinic, source, chunk)?,
+                AnyConnection::Sqlite(_) => results::table
+                    .filter(results::clinic_id.eq(clinic.as_str()))
+                    .filter(results::source.eq(source))
+                    .filter(results::accession.eq_any(chunk))
+                    .select((results::id, results::accession, results::test))
+                    .load(conn)?,
+            };
             for (id, accession, test) in rows {
                 // A test this release does not know cannot be one of `items`.
                 if let (Some(a), Some(test)) = (accession, TestCode::parse(&test)) {
@@ -234,6 +237,44 @@ fn find_accessions(
         }
     }
     Ok(found)
+}
+
+/// A stored result as [`accessions_one_by_one`] reads it.
+#[derive(QueryableByName)]
+struct FoundAccession {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    accession: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    test: String,
+}
+
+/// The stored results of `accessions` on PostgreSQL, one index probe per accession. Asked as
+/// `accession = ANY($3)`, the planner may use the unique index for (clinic, source) alone and test
+/// every result of the lab against the list — on a table analysed before it grew (a new
+/// installation taking its first feed) it does, and each message then reads every result the lab
+/// ever sent. Probing from the list (a lateral subquery the planner cannot flatten) cannot.
+fn accessions_one_by_one(
+    conn: &mut diesel::PgConnection,
+    clinic: &ClinicId,
+    source: &str,
+    accessions: &[&str],
+) -> QueryResult<Vec<(String, Option<String>, String)>> {
+    use diesel::sql_types::{Array, Text};
+    let rows: Vec<FoundAccession> = diesel::sql_query(
+        "SELECT r.id, r.accession, r.test FROM unnest($3) AS a(accession) \
+         CROSS JOIN LATERAL (SELECT id, accession, test FROM results \
+           WHERE clinic_id = $1 AND source = $2 AND results.accession = a.accession OFFSET 0) r",
+    )
+    .bind::<Text, _>(clinic.as_str())
+    .bind::<Text, _>(source)
+    .bind::<Array<Text>, _>(accessions)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.accession, r.test))
+        .collect())
 }
 
 fn find_accession(

@@ -1,0 +1,1 @@
+CREATE INDEX results_patient ON results (patient_id);
