@@ -22,6 +22,8 @@ THREADS=${THREADS:-2}
 PATIENTS=${PATIENTS:-100}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# Loopback: no TLS, as for a database on the same host (PG_OPTIONS= for libpq's default).
+PG_OPTIONS=${PG_OPTIONS-sslmode=disable}
 PORT=${PORT:-18089}
 export RPL_JWT_SECRET=${RPL_JWT_SECRET:-bench-secret-that-is-long-enough-0123456789abcdef}
 export RUST_LOG=${RUST_LOG:-warn}
@@ -90,7 +92,7 @@ run_backend() {
     postgres)
       local name="rpl_bench_$$"
       psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
-      url="${PG_ADMIN_URL%/*}/$name" ;;
+      url="${PG_ADMIN_URL%/*}/$name${PG_OPTIONS:+?$PG_OPTIONS}" ;;
   esac
   DATABASE_URL=$url RPL_LISTEN=127.0.0.1:$PORT RPL_BULK_BODY_LIMIT=$((10 * 1024 * 1024)) \
     "$BIN" serve > "$WORK/server-$backend.log" 2>&1 &

@@ -5,6 +5,9 @@
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# The server reaches its throwaway database over loopback, where TLS protects nothing: as on a
+# database on the same host, it is off. PG_OPTIONS= measures libpq's default (TLS when offered).
+PG_OPTIONS=${PG_OPTIONS-sslmode=disable}
 export RPL_JWT_SECRET=${RPL_JWT_SECRET:-bench-secret-that-is-long-enough-0123456789abcdef}
 export RUST_LOG=${RUST_LOG:-warn}
 ORG=${ORG:-bench-clinic}
@@ -50,7 +53,7 @@ fresh_database() {
       local name="rpl_bench_$$_$RANDOM"
       psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $name" >/dev/null
       PG_DATABASES+=("$name")
-      DB_URL="${PG_ADMIN_URL%/*}/$name" ;;
+      DB_URL="${PG_ADMIN_URL%/*}/$name${PG_OPTIONS:+?$PG_OPTIONS}" ;;
     *) echo "unknown backend $1" >&2; return 1 ;;
   esac
 }

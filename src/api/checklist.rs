@@ -12,14 +12,14 @@ use super::error::ApiError;
 use super::extract::RequestId;
 use super::patients::{owned_patient, require_clinical};
 use super::state::AppState;
-use super::unit_of_work::reading;
+use super::unit_of_work::{reading, reading_one_statement};
 use crate::auth::Caller;
 use crate::domain::checklist::Checklist;
 use crate::storage::patients::PatientRow;
 use crate::storage::AnyConnection;
 use crate::workup::checklists::{self, SideBySide};
 use crate::workup::profiles::{find_profile, list_profiles};
-use crate::workup::{self, record::clinic_day, record::clinic_today};
+use crate::workup::{self, record::clinic_day, record::clinic_today, StoredNow};
 
 /// `?profile=` evaluates under another profile than the patient's.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -61,6 +61,36 @@ pub async fn get_checklist(
     require_clinical(&caller)?;
     let patient_id = path.into_inner();
     let ChecklistQuery { profile, as_of } = query.into_inner();
+    if as_of.is_none() {
+        // Between two writes the stored checklist is current: one statement serves it.
+        let requested = profile.clone();
+        let stored = reading_one_statement(
+            &state,
+            caller.clone(),
+            request_id.clone(),
+            move |conn, caller| {
+                let now = workup::stored_checklist_now(
+                    conn,
+                    &caller.clinic,
+                    patient_id.into(),
+                    requested.as_deref(),
+                )?;
+                match now {
+                    StoredNow::NoSuchPatient => Err(ApiError::NotFound),
+                    StoredNow::Stale => Ok((None, Vec::new())),
+                    StoredNow::Current(id, json) => {
+                        Ok((Some(json), vec![Access::new("read", "checklist", id, id)]))
+                    }
+                }
+            },
+        )
+        .await?;
+        if let Some(checklist) = stored {
+            return Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(checklist));
+        }
+    }
     let checklist = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let clinic = clinic_day(conn, &caller.clinic)?;

@@ -31,6 +31,28 @@ where
         .await
 }
 
+/// A read of one statement (its own snapshot, no transaction): see `Workup::read_one_statement`.
+pub async fn reading_one_statement<T, F>(
+    state: &AppState,
+    caller: Caller,
+    request_id: RequestId,
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    state
+        .workup
+        .read_one_statement(caller, request_id.0, move |work| {
+            let (conn, caller) = work.parts();
+            let (value, accesses) = f(conn, caller)?;
+            work.accessed_all(accesses);
+            Ok(value)
+        })
+        .await
+}
+
 /// Reads and writes in one write transaction, with the accesses `f` reports audited in it.
 pub async fn audited<T, F>(
     state: &AppState,

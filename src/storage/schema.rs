@@ -238,6 +238,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(worklist_summaries, worklist_items, patients);
+diesel::allow_tables_to_appear_in_same_query!(worklist_summaries, clinics);
 
 diesel::table! {
     idempotency_keys (clinic_id, caller, idempotency_key) {

@@ -6,7 +6,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::schema::{patients, worklist_items, worklist_summaries};
+use super::patients::PatientRow;
+use super::schema::{clinics, patients, worklist_items, worklist_summaries};
 use super::AnyConnection;
 use crate::domain::checklist::ItemStatus;
 use crate::domain::ids::{ClinicId, PatientId};
@@ -303,6 +304,43 @@ pub struct StoredChecklist {
     pub evaluated_on: NaiveDate,
     pub refresh_on: Option<NaiveDate>,
     pub checklist: Option<String>,
+}
+
+/// Everything serving a patient's checklist now needs, read by one statement (a consistent
+/// snapshot of its own, so no transaction): her row, her clinic's time zone and default profile
+/// (absent while the clinic has no row yet) and the checklist stored with her summary.
+pub struct ChecklistView {
+    pub patient: PatientRow,
+    /// `(time_zone, default_profile)`.
+    pub clinic: Option<(String, String)>,
+    pub stored: Option<StoredChecklist>,
+}
+
+pub fn checklist_view(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
+) -> QueryResult<Option<ChecklistView>> {
+    patients::table
+        .left_join(clinics::table.on(clinics::id.eq(patients::clinic_id)))
+        .left_join(worklist_summaries::table.on(worklist_summaries::patient_id.eq(patients::id)))
+        .filter(patients::id.eq(patient_id.to_string()))
+        .filter(patients::clinic_id.eq(clinic_id.as_str()))
+        .filter(patients::deleted_at.is_null())
+        .select((
+            PatientRow::as_select(),
+            (clinics::time_zone, clinics::default_profile).nullable(),
+            Option::<StoredChecklist>::as_select(),
+        ))
+        .get_result(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(patient, clinic, stored)| ChecklistView {
+                patient,
+                clinic,
+                stored,
+            })
+        })
 }
 
 pub fn stored_checklist(

@@ -17,6 +17,7 @@ use diesel::QueryResult;
 use crate::domain::checklist::Checklist;
 use crate::domain::engine::{self, WorkupInput};
 use crate::storage::patients::PatientRow;
+use crate::storage::worklist::StoredChecklist;
 use crate::storage::AnyConnection;
 
 pub use profiles::{profile_exists, resolve_profile, UnknownProfile};
@@ -49,28 +50,71 @@ pub fn checklist(
 }
 
 /// The patient's checklist as JSON: the one stored with her worklist summary when it is still
-/// current (made under the profile that applies now, evaluated today, and no due date passed
-/// since — every write re-evaluates it in its own transaction), else evaluated now. A stored one
-/// made under a former clinic default (a re-evaluation still under way) is never served.
+/// current (see [`current`]), else evaluated now.
 pub fn checklist_json(
     conn: &mut AnyConnection,
     patient: &PatientRow,
     requested: Option<&str>,
     clinic: &record::ClinicDay,
 ) -> QueryResult<Result<String, UnknownProfile>> {
-    if let Some(stored) = crate::storage::worklist::stored_checklist(conn, patient.id)? {
-        let applies = requested
-            .or(patient.profile.as_deref())
-            .unwrap_or(&clinic.default_profile)
-            == stored.profile;
-        let today = clinic.today;
-        let current = stored.evaluated_on == today && stored.refresh_on.is_none_or(|d| d > today);
-        if let (true, true, Some(json)) = (applies, current, stored.checklist) {
-            return Ok(Ok(json));
-        }
+    let stored = crate::storage::worklist::stored_checklist(conn, patient.id)?;
+    if let Some(json) = current(stored, patient, requested, clinic) {
+        return Ok(Ok(json));
     }
     Ok(checklist(conn, patient, requested, clinic.today)?
         .map(|c| serde_json::to_string(&c).expect("a checklist always serialises")))
+}
+
+/// What one statement tells of a patient's checklist now.
+pub enum StoredNow {
+    NoSuchPatient,
+    /// The stored checklist is not current: evaluate (in a transaction).
+    Stale,
+    Current(PatientId, String),
+}
+
+/// The patient's stored checklist if it is current, read in one statement: the fast path of
+/// every checklist read between two writes.
+pub fn stored_checklist_now(
+    conn: &mut AnyConnection,
+    clinic_id: &ClinicId,
+    patient_id: PatientId,
+    requested: Option<&str>,
+) -> QueryResult<StoredNow> {
+    use crate::storage::worklist::{checklist_view, ChecklistView};
+    let Some(ChecklistView {
+        patient,
+        clinic,
+        stored,
+    }) = checklist_view(conn, clinic_id, patient_id)?
+    else {
+        return Ok(StoredNow::NoSuchPatient);
+    };
+    let clinic = record::ClinicDay::of(clinic);
+    Ok(match current(stored, &patient, requested, &clinic) {
+        Some(json) => StoredNow::Current(patient.id, json),
+        None => StoredNow::Stale,
+    })
+}
+
+/// The stored checklist when it is still current: made under the profile that applies now (the
+/// requested one, else her override, else the clinic default), evaluated today, and no due date
+/// passed since — every write re-evaluates it in its own transaction. One made under a former
+/// clinic default (a re-evaluation still under way) is never served.
+fn current(
+    stored: Option<StoredChecklist>,
+    patient: &PatientRow,
+    requested: Option<&str>,
+    clinic: &record::ClinicDay,
+) -> Option<String> {
+    let stored = stored?;
+    let applies = requested
+        .or(patient.profile.as_deref())
+        .unwrap_or(&clinic.default_profile)
+        == stored.profile;
+    let today = clinic.today;
+    let current = stored.evaluated_on == today && stored.refresh_on.is_none_or(|d| d > today);
+    (applies && current).then_some(stored.checklist).flatten()
 }
 
 /// Re-evaluates the patient's checklist and stores the worklist summary (same transaction as the

@@ -292,16 +292,25 @@ pub struct ClinicDay {
 pub fn clinic_day(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<ClinicDay> {
     use diesel::OptionalExtension;
     let clinic = crate::storage::clinics::get(conn, clinic_id).optional()?;
-    Ok(match clinic {
-        Some(c) => ClinicDay {
-            today: today_in(&c.time_zone),
-            default_profile: c.default_profile,
-        },
-        None => ClinicDay {
-            today: today_in("UTC"),
-            default_profile: crate::domain::profile::DEFAULT_PROFILE_ID.to_owned(),
-        },
-    })
+    Ok(ClinicDay::of(
+        clinic.map(|c| (c.time_zone, c.default_profile)),
+    ))
+}
+
+impl ClinicDay {
+    /// From the clinic's `(time_zone, default_profile)`, if it has a row yet.
+    pub fn of(clinic: Option<(String, String)>) -> Self {
+        match clinic {
+            Some((time_zone, default_profile)) => Self {
+                today: today_in(&time_zone),
+                default_profile,
+            },
+            None => Self {
+                today: today_in("UTC"),
+                default_profile: crate::domain::profile::DEFAULT_PROFILE_ID.to_owned(),
+            },
+        }
+    }
 }
 
 /// Today's date for a clinic, in its time zone: the evaluation date of every checklist served now
