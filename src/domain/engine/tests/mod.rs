@@ -1,6 +1,7 @@
 //! Engine tests: compact builders for a patient's history, results and reviews, and the tables
 //! that use them (one row per clinical situation).
 
+mod dump;
 mod eligibility;
 mod items;
 mod properties;
