@@ -2,6 +2,8 @@
 //! (api-conventions.md, "The checklist"). Served as-is by the REST endpoint, the worklist and
 //! CDS Hooks, so field names and order are the contract. Pure data: no actix, no diesel, no clock.
 
+use std::borrow::Cow;
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -98,7 +100,9 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChecklistItem {
     pub id: ItemId,
-    pub title: String,
+    // The engine's own static text: not copied per item.
+    #[schema(value_type = String)]
+    pub title: Cow<'static, str>,
     pub status: ItemStatus,
     /// When a repeat is due (antiphospholipid persistence); `null` when none.
     pub due_on: Option<NaiveDate>,
@@ -106,7 +110,8 @@ pub struct ChecklistItem {
     pub overdue: bool,
     /// Every required component still without a counting result, whatever the status
     /// (`karyotype:partner`, `uterine_imaging`, `free_t4`; alternatives as `hba1c|fasting_glucose`).
-    pub missing: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub missing: Vec<Cow<'static, str>>,
     /// Plain-English why: the rule, the counts, dates and values looked at.
     pub reason: String,
     pub recommendation: Recommendation,

@@ -170,7 +170,7 @@ pub fn disagreements(checklists: &[Checklist]) -> Vec<Disagreement> {
         if profiles.iter().any(|p| p.status != profiles[0].status) {
             out.push(Disagreement {
                 item: item.id,
-                title: item.title.clone(),
+                title: item.title.to_string(),
                 profiles,
             });
         }

@@ -4,7 +4,7 @@
 use std::fmt::{self, Write};
 
 use super::conditions::Resolved;
-use super::item::{Due, Gap};
+use super::item::{Due, Gap, Missing};
 use super::readings::ComponentState;
 use super::text::{On, Ymd};
 use super::Context;
@@ -91,7 +91,7 @@ impl<'b> Reason<'b> {
     /// awaited ones.
     pub(crate) fn missing(
         &mut self,
-        missing: &[(String, Gap)],
+        missing: &Missing,
         active: bool,
         edd: Option<chrono::NaiveDate>,
     ) {
@@ -103,7 +103,7 @@ impl<'b> Reason<'b> {
             if gap != Gap::Pending && !active {
                 continue;
             }
-            let mut names = missing.iter().filter(|(_, g)| *g == gap).map(|(n, _)| n);
+            let mut names = missing.of(gap);
             let Some(first) = names.next() else { continue };
             self.part(format_args!("{lead}{first}"));
             for n in names {
