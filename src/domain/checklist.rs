@@ -34,9 +34,13 @@ pub struct Checklist {
 /// Which profile the checklist was evaluated under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProfileRef {
-    pub id: String,
-    pub title: String,
-    pub version: String,
+    // Borrowed from a built-in profile (no copy per checklist), owned for a clinic's own.
+    #[schema(value_type = String)]
+    pub id: Cow<'static, str>,
+    #[schema(value_type = String)]
+    pub title: Cow<'static, str>,
+    #[schema(value_type = String)]
+    pub version: Cow<'static, str>,
 }
 
 /// Whether the patient meets the profile's definition of recurrent pregnancy loss, and why

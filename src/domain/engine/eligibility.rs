@@ -159,23 +159,29 @@ pub(crate) fn count(
     let mut ordered: Vec<&Pregnancy> = pregnancies.iter().collect();
     ordered.sort_by_key(|p| (p.ended_on.is_none(), p.ended_on));
     let mut notes = String::new();
-    let mut best: Vec<&Pregnancy> = Vec::new();
-    let mut run: Vec<&Pregnancy> = Vec::new();
-    let mut runs = 0;
-    for p in ordered {
+    // The losses that count are moved to the front of `ordered` (to `kept`); a run is a range of
+    // them, and `best` the longest.
+    let (mut kept, mut run_start, mut best, mut runs) = (0, 0, 0..0, 0);
+    for i in 0..ordered.len() {
+        let p = ordered[i];
         match classify(p, d, partner, &mut notes) {
-            Class::Counts => run.push(p),
+            Class::Counts => {
+                ordered[kept] = p;
+                kept += 1;
+            }
             Class::Breaks if d.consecutive => {
+                let run = run_start..kept;
                 runs += usize::from(!run.is_empty());
                 // On a tie the later run wins: it is the more recent history.
                 if run.len() >= best.len() && !run.is_empty() {
-                    best = std::mem::take(&mut run);
+                    best = run;
                 }
-                run.clear();
+                run_start = kept;
             }
             Class::Breaks | Class::Neutral => {}
         }
     }
+    let run = run_start..kept;
     runs += usize::from(!run.is_empty());
     if run.len() >= best.len() {
         best = run;
@@ -190,7 +196,8 @@ pub(crate) fn count(
         notes,
         ..Losses::default()
     };
-    for p in best {
+    losses.counted.reserve_exact(best.len());
+    for &p in &ordered[best] {
         match p.age_of_loss().map(|g| g.total_days()) {
             None => losses.unknown_ga += 1,
             Some(days) if days < SECOND_TRIMESTER_FROM => losses.first += 1,

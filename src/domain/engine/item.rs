@@ -10,6 +10,7 @@ use super::conditions::{resolve, Resolution, Resolved};
 use super::interpret::Verdict;
 use super::readings::{read, ComponentState, Reading};
 use super::reason::Reason;
+use super::text::{WriteTo, Ymd};
 use super::{apl, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
@@ -145,11 +146,14 @@ fn missing(
         }
     }
     if let Some(first) = group.filter(|_| !group_done) {
-        let mut names = String::new();
-        for st in states
-            .iter()
-            .filter(|s| s.spec.requirement == Requirement::AnyOf)
-        {
+        let alternatives = || {
+            states
+                .iter()
+                .filter(|s| s.spec.requirement == Requirement::AnyOf)
+        };
+        let length = alternatives().map(|s| s.spec.name().len() + 1).sum();
+        let mut names = String::with_capacity(length);
+        for st in alternatives() {
             if !names.is_empty() {
                 names.push('|');
             }
@@ -162,7 +166,6 @@ fn missing(
 
 /// Buffers an evaluation reuses from one item to the next, so it allocates them once rather than
 /// for every item and component (allocation was a fifth of an evaluation's time).
-#[derive(Default)]
 pub(crate) struct Buffers<'a> {
     states: Vec<ComponentState<'a>>,
     readings: Vec<Vec<Reading<'a>>>,
@@ -170,6 +173,20 @@ pub(crate) struct Buffers<'a> {
     why: String,
     gaps: Vec<Gap>,
     apl_notes: Vec<apl::Note>,
+}
+
+impl Default for Buffers<'_> {
+    /// Sized for a typical item, so they seldom grow.
+    fn default() -> Self {
+        Buffers {
+            states: Vec::with_capacity(8),
+            readings: Vec::with_capacity(8),
+            reason: String::with_capacity(1024),
+            why: String::with_capacity(256),
+            gaps: Vec::with_capacity(8),
+            apl_notes: Vec::new(),
+        }
+    }
 }
 
 /// The checklist entry for `spec`.
@@ -321,10 +338,20 @@ fn entry(
 /// " (due DATE)" for a due date, nothing without one.
 pub(crate) struct Due(pub Option<NaiveDate>);
 
+impl WriteTo for Due {
+    fn write_to(&self, out: &mut String) {
+        if let Some(d) = self.0 {
+            out.push_str(" (due ");
+            Ymd(d).write_to(out);
+            out.push(')');
+        }
+    }
+}
+
 impl std::fmt::Display for Due {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            Some(d) => write!(f, " (due {})", super::text::Ymd(d)),
+            Some(d) => write!(f, " (due {})", Ymd(d)),
             None => Ok(()),
         }
     }

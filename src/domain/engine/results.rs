@@ -30,13 +30,11 @@ pub(crate) struct ResultsByTest<'a> {
 impl<'a> ResultsByTest<'a> {
     /// Indexes `results`; a result without any version is left out (it says nothing).
     pub(crate) fn new(results: &'a [LabResult]) -> Self {
-        let mut all: Vec<_> = results
-            .iter()
-            .filter_map(|result| {
-                let version = result.effective()?;
-                Some(Effective { result, version })
-            })
-            .collect();
+        let mut all = Vec::with_capacity(results.len());
+        all.extend(results.iter().filter_map(|result| {
+            let version = result.effective()?;
+            Some(Effective { result, version })
+        }));
         // A stable sort keeps the given order inside a group.
         all.sort_by_key(|e| group(e.result.test, e.result.subject));
         let mut groups = [(0, 0); TestCode::COUNT * SUBJECTS];

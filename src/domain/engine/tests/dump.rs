@@ -107,7 +107,7 @@ fn vary(p: &mut Patient, rng: &mut Xorshift, counter: &mut u128) {
     for r in &mut p.reviews {
         r.id = ReviewId(id(counter));
         if rng.one_in(2) {
-            r.note = Some("seen in clinic".to_owned());
+            r.note = Some("seen in clinic".into());
         }
     }
 }
