@@ -205,7 +205,6 @@ fn finding(
     let latest = ctx
         .results
         .of(f.test, Subject::Patient)
-        .iter()
         .map(|e| e.version)
         .filter(|v| v.status.is_final_like() && v.value.finding.is_some())
         .max_by_key(|v| (v.collected_on, v.reported_at));
@@ -247,7 +246,6 @@ fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
     let of_latest = ctx
         .results
         .of(TestCode::Karyotype, Subject::PregnancyTissue)
-        .iter()
         .map(|e| (e.result, e.version))
         .filter(|(_, v)| v.status.is_final_like())
         .filter(|(r, v)| {
@@ -293,7 +291,6 @@ fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
 fn tissue<'a>(ctx: &Context<'a>, categories: &[&str]) -> Option<TissueFound<'a>> {
     ctx.results
         .of(TestCode::Karyotype, Subject::PregnancyTissue)
-        .iter()
         .map(|e| e.version)
         .filter(|v| v.status.is_final_like())
         .find(|v| {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use super::text::{Spaced, Ymd};
+use super::text::{push_all, Spaced, WriteTo, Ymd};
 use crate::domain::checklist::{Eligibility, FiredTrigger, RplType};
 use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{LossDefinition, Profile};
@@ -243,34 +243,68 @@ pub(crate) fn assess(
     let rpl_type = rpl_type(pregnancies, losses);
     // Room for the usual explanation at once, rather than growing as it is written.
     let mut x = String::with_capacity(512);
-    let _ = write!(
-        x,
-        "{n} loss{} counted under {} (losses before {} weeks, biochemical losses {}, {}): {} first-trimester, {} second-trimester",
-        if n == 1 { "" } else { "es" },
-        profile.id,
-        weeks(d.limit_days),
-        if d.count_biochemical { "included" } else { "not counted" },
-        if d.consecutive { "consecutive only" } else { "not necessarily consecutive" },
-        losses.first,
-        losses.second,
+    n.write_to(&mut x);
+    push_all(
+        &mut x,
+        &[
+            if n == 1 { " loss" } else { " losses" },
+            " counted under ",
+            &profile.id,
+            " (losses before ",
+        ],
     );
+    (d.limit_days / 7).write_to(&mut x);
+    x.push('+');
+    (d.limit_days % 7).write_to(&mut x);
+    push_all(
+        &mut x,
+        &[
+            " weeks, biochemical losses ",
+            if d.count_biochemical {
+                "included"
+            } else {
+                "not counted"
+            },
+            ", ",
+            if d.consecutive {
+                "consecutive only"
+            } else {
+                "not necessarily consecutive"
+            },
+            "): ",
+        ],
+    );
+    losses.first.write_to(&mut x);
+    x.push_str(" first-trimester, ");
+    losses.second.write_to(&mut x);
+    x.push_str(" second-trimester");
     if losses.later > 0 {
-        let _ = write!(x, ", {} at 24+0 or later", losses.later);
+        x.push_str(", ");
+        losses.later.write_to(&mut x);
+        x.push_str(" at 24+0 or later");
     }
     if losses.unknown_ga > 0 {
-        let _ = write!(x, ", {} of unknown gestational age", losses.unknown_ga);
+        x.push_str(", ");
+        losses.unknown_ga.write_to(&mut x);
+        x.push_str(" of unknown gestational age");
     }
-    let _ = write!(x, ". The definition (at least {} losses", d.min_losses);
+    x.push_str(". The definition (at least ");
+    d.min_losses.write_to(&mut x);
+    x.push_str(" losses");
     if let Some(m) = d.min_second_trimester {
-        let _ = write!(x, ", or at least {m} second-trimester");
+        x.push_str(", or at least ");
+        m.write_to(&mut x);
+        x.push_str(" second-trimester");
     }
-    let verdict = if meets { "is met" } else { "is not met" };
-    let _ = write!(x, ") {verdict}.");
-    let kind = match rpl_type {
+    x.push_str(if meets {
+        ") is met. "
+    } else {
+        ") is not met. "
+    });
+    x.push_str(match rpl_type {
         RplType::Primary => "Primary RPL (no prior live birth).",
         RplType::Secondary => "Secondary RPL (a live birth before the losses).",
-    };
-    let _ = write!(x, " {kind}");
+    });
     x.push_str(&losses.notes);
     let early_workup = !meets && early_workup_requested.is_some();
     if let (false, Some((by, on))) = (meets, early_workup_requested) {

@@ -197,9 +197,22 @@ fn reduced<'b>(unit: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
     if unit.is_ascii() {
         // Most units arrive as plain ASCII ("mIU/L"): byte by byte, without decoding.
         for &b in unit.as_bytes() {
-            // The ASCII characters `char::is_whitespace` counts (vertical tab too).
-            let space = matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
-            if !space && !b"[]{}'^".contains(&b) {
+            // The ASCII characters `char::is_whitespace` counts (vertical tab too), and the marks.
+            let dropped = matches!(
+                b,
+                b' ' | b'\t'
+                    | b'\n'
+                    | b'\x0B'
+                    | b'\x0C'
+                    | b'\r'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'\''
+                    | b'^'
+            );
+            if !dropped {
                 *buffer.get_mut(len)? = b.to_ascii_lowercase();
                 len += 1;
             }
