@@ -3,13 +3,11 @@
 //! positive sample. Positive again → persistent (abnormal: laboratory criterion for APS met);
 //! negative → transient positivity (complete); no repeat yet → repeat due. Pure.
 
-use std::fmt;
-
 use chrono::{Days, NaiveDate};
 
 use super::interpret::Verdict;
 use super::readings::ComponentState;
-use super::text::Ymd;
+use super::text::{push_all, WriteTo, Ymd};
 
 /// What one antiphospholipid component's readings show over time.
 #[derive(Debug, Default)]
@@ -48,31 +46,44 @@ enum NoteKind {
     },
 }
 
-impl fmt::Display for Note {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, weeks) = (self.name, self.weeks);
+impl WriteTo for Note {
+    fn write_to(&self, out: &mut String) {
+        let name = self.name;
+        let weeks = |out: &mut String| self.weeks.write_to(out);
         match self.kind {
-            NoteKind::Undated => write!(
-                f,
-                "a positive {name} has no sample date, so its persistence cannot be judged"
+            NoteKind::Undated => push_all(
+                out,
+                &[
+                    "a positive ",
+                    name,
+                    " has no sample date, so its persistence cannot be judged",
+                ],
             ),
-            NoteKind::Persistent { first, again } => write!(
-                f,
-                "{name} positive on {} and again on {}, at least {weeks} weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)",
-                Ymd(first),
-                Ymd(again)
-            ),
-            NoteKind::Transient { first, negative } => write!(
-                f,
-                "{name} positive on {} but negative on {}, at least {weeks} weeks later: transient positivity",
-                Ymd(first),
-                Ymd(negative)
-            ),
-            NoteKind::RepeatDue { due } => write!(
-                f,
-                "persistence of {name} needs a repeat ≥ {weeks} weeks after the positive sample (due {})",
-                Ymd(due)
-            ),
+            NoteKind::Persistent { first, again } => {
+                push_all(out, &[name, " positive on "]);
+                Ymd(first).write_to(out);
+                out.push_str(" and again on ");
+                Ymd(again).write_to(out);
+                out.push_str(", at least ");
+                weeks(out);
+                out.push_str(" weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)");
+            }
+            NoteKind::Transient { first, negative } => {
+                push_all(out, &[name, " positive on "]);
+                Ymd(first).write_to(out);
+                out.push_str(" but negative on ");
+                Ymd(negative).write_to(out);
+                out.push_str(", at least ");
+                weeks(out);
+                out.push_str(" weeks later: transient positivity");
+            }
+            NoteKind::RepeatDue { due } => {
+                push_all(out, &["persistence of ", name, " needs a repeat ≥ "]);
+                weeks(out);
+                out.push_str(" weeks after the positive sample (due ");
+                Ymd(due).write_to(out);
+                out.push(')');
+            }
         }
     }
 }

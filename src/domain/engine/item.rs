@@ -17,7 +17,7 @@ use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::item::ItemId;
 use crate::domain::profile::{InPregnancy, ItemSpec, Requirement, Thresholds};
 use crate::domain::result::Modality;
-use crate::domain::review::{Review, ReviewAction};
+use crate::domain::review::ReviewAction;
 
 /// What the results of an item show, before reviews and the stance.
 #[derive(Debug, Default)]
@@ -221,18 +221,12 @@ fn entry(
         triggered,
     } = resolve(spec, ctx, &mut buffers.why);
     let t = &ctx.profile.thresholds;
-    let reviews: Vec<&Review> = ctx
-        .input
-        .reviews
-        .iter()
-        .filter(|r| r.item == Some(spec.id))
-        .collect();
+    let reviews = || {
+        let all = ctx.input.reviews.iter();
+        all.filter(|r| r.item == Some(spec.id))
+    };
     let latest = |action: &dyn Fn(ReviewAction) -> bool| {
-        reviews
-            .iter()
-            .filter(|r| action(r.action))
-            .max_by_key(|r| r.at)
-            .copied()
+        reviews().filter(|r| action(r.action)).max_by_key(|r| r.at)
     };
     let decision = latest(&|a| matches!(a, ReviewAction::Declined | ReviewAction::NotApplicable));
     let order = latest(&|a| a == ReviewAction::Ordered);
@@ -309,7 +303,7 @@ fn entry(
     }
     preferred(&mut reason, spec, states);
     for note in &buffers.apl_notes {
-        reason.part(format_args!("{note}"));
+        note.write_to(reason.phrase());
     }
     if f.reflex {
         reason.part(format_args!("an abnormal TSH makes free T4 required"));
@@ -330,7 +324,7 @@ fn entry(
         recommendation: recommendation.clone(),
         result_ids,
         reviewed: ack.is_some_and(|a| abnormal_at.is_none_or(|at| a.at >= at)),
-        reviews: reviews.into_iter().cloned().collect(),
+        reviews: reviews().cloned().collect(),
         asks,
     }
 }

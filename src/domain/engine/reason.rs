@@ -27,7 +27,7 @@ impl<'b> Reason<'b> {
 
     /// Starts a phrase and gives the buffer to write it into (the most frequent phrases are
     /// pieces pushed one by one, without the formatter).
-    fn phrase(&mut self) -> &mut String {
+    pub(crate) fn phrase(&mut self) -> &mut String {
         self.separate();
         self.0
     }
