@@ -193,8 +193,8 @@ fn patient() -> (Vec<Pregnancy>, Vec<LabResult>, Vec<Review>) {
         id: ReviewId::new(),
         item,
         action,
-        note: Some("seen in clinic".to_owned()),
-        by: "dr-a".to_owned(),
+        note: Some("seen in clinic".into()),
+        by: "dr-a".into(),
         at: Utc.with_ymd_and_hms(2026, 10, day, 9, 0, 0).unwrap(),
     };
     let reviews = vec![

@@ -2,6 +2,8 @@
 //! (api-conventions.md, "The checklist"). Served as-is by the REST endpoint, the worklist and
 //! CDS Hooks, so field names and order are the contract. Pure data: no actix, no diesel, no clock.
 
+use std::borrow::Cow;
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,9 +34,13 @@ pub struct Checklist {
 /// Which profile the checklist was evaluated under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProfileRef {
-    pub id: String,
-    pub title: String,
-    pub version: String,
+    // Borrowed from a built-in profile (no copy per checklist), owned for a clinic's own.
+    #[schema(value_type = String)]
+    pub id: Cow<'static, str>,
+    #[schema(value_type = String)]
+    pub title: Cow<'static, str>,
+    #[schema(value_type = String)]
+    pub version: Cow<'static, str>,
 }
 
 /// Whether the patient meets the profile's definition of recurrent pregnancy loss, and why
@@ -98,7 +104,9 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChecklistItem {
     pub id: ItemId,
-    pub title: String,
+    // The engine's own static text: not copied per item.
+    #[schema(value_type = String)]
+    pub title: Cow<'static, str>,
     pub status: ItemStatus,
     /// When a repeat is due (antiphospholipid persistence); `null` when none.
     pub due_on: Option<NaiveDate>,
@@ -106,7 +114,8 @@ pub struct ChecklistItem {
     pub overdue: bool,
     /// Every required component still without a counting result, whatever the status
     /// (`karyotype:partner`, `uterine_imaging`, `free_t4`; alternatives as `hba1c|fasting_glucose`).
-    pub missing: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub missing: Vec<Cow<'static, str>>,
     /// Plain-English why: the rule, the counts, dates and values looked at.
     pub reason: String,
     pub recommendation: Recommendation,

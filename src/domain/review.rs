@@ -1,6 +1,8 @@
 //! Clinician review actions on checklist items (and the patient-level early-workup request).
 //! Pure: no actix, no diesel.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -54,9 +56,12 @@ pub struct Review {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemId>,
     pub action: ReviewAction,
+    // Shared text (Arc<str>): each checklist item showing the review clones it without copying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Arc<str>>,
     /// The `sub` of the clinician who recorded it.
-    pub by: String,
+    #[schema(value_type = String)]
+    pub by: Arc<str>,
     pub at: DateTime<Utc>,
 }

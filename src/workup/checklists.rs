@@ -161,7 +161,7 @@ pub fn disagreements(checklists: &[Checklist]) -> Vec<Disagreement> {
             .map(|c| {
                 let found = c.items.iter().find(|i| i.id == item.id);
                 ProfileVerdict {
-                    profile: c.profile.id.clone(),
+                    profile: c.profile.id.to_string(),
                     status: found.map(|i| i.status),
                     reason: found.map(|i| i.reason.clone()),
                 }
@@ -170,7 +170,7 @@ pub fn disagreements(checklists: &[Checklist]) -> Vec<Disagreement> {
         if profiles.iter().any(|p| p.status != profiles[0].status) {
             out.push(Disagreement {
                 item: item.id,
-                title: item.title.clone(),
+                title: item.title.to_string(),
                 profiles,
             });
         }

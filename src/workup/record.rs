@@ -3,6 +3,8 @@
 //! `/metrics` — never silently left out of the clinical record the checklist is drawn from.
 
 use crate::domain::ids::ClinicId;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
@@ -264,8 +266,8 @@ pub fn review(row: &ReviewRow) -> Option<Review> {
             None => None,
         },
         action: ReviewAction::parse(&row.action)?,
-        note: row.note.clone(),
-        by: row.created_by.clone(),
+        note: row.note.as_deref().map(Arc::from),
+        by: Arc::from(row.created_by.as_str()),
         at: row.created_at.and_utc(),
     })
 }

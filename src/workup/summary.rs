@@ -108,7 +108,7 @@ pub fn summarise(
     let summary = SummaryRow {
         patient_id,
         clinic_id: clinic_id.to_owned(),
-        profile: c.profile.id.clone(),
+        profile: c.profile.id.to_string(),
         outstanding: count(c.summary.outstanding),
         pending: count(c.summary.pending),
         repeat_due: count(c.summary.repeat_due),

@@ -384,11 +384,11 @@ pub fn cards(
             detail: item_detail(item),
             indicator: indicator.to_owned(),
             source: Source {
-                label: item.recommendation.source.clone(),
+                label: item.recommendation.source.to_string(),
                 topic: Some(Coding {
                     system: ITEM_SYSTEM.to_owned(),
                     code: item.id.as_str().to_owned(),
-                    display: item.title.clone(),
+                    display: item.title.to_string(),
                 }),
             },
             selection_behavior: (!suggestions.is_empty()).then(|| "any".to_owned()),

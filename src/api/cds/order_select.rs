@@ -116,11 +116,11 @@ fn warning(item: &ChecklistItem, test: TestCode) -> Card {
         ),
         indicator: "warning".to_owned(),
         source: Source {
-            label: r.source.clone(),
+            label: r.source.to_string(),
             topic: Some(Coding {
                 system: ITEM_SYSTEM.to_owned(),
                 code: item.id.as_str().to_owned(),
-                display: item.title.clone(),
+                display: item.title.to_string(),
             }),
         },
         suggestions: Vec::new(),

@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 
 use super::interpret::Verdict;
 use super::readings::ComponentState;
-use super::text::Ymd;
+use super::text::{push_all, WriteTo, Ymd};
 
 /// What one antiphospholipid component's readings show over time.
 #[derive(Debug, Default)]
@@ -18,63 +18,128 @@ pub(crate) struct Persistence {
     pub undated_positive: bool,
     /// The earliest date a confirming repeat is due, for positives not yet repeated.
     pub due_on: Option<NaiveDate>,
-    pub notes: Vec<String>,
 }
 
-/// Assesses persistence for one component (its readings are sorted by sample date).
-pub(crate) fn assess(state: &ComponentState, interval_days: u32) -> Persistence {
-    let name = state.spec.test.entry().title;
-    let weeks = interval_days / 7;
+/// One finding about persistence, kept as data and written into the reason when it is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Note {
+    /// The test's title.
+    name: &'static str,
+    /// The repeat interval in whole weeks.
+    weeks: u32,
+    kind: NoteKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum NoteKind {
+    Undated,
+    Persistent {
+        first: NaiveDate,
+        again: NaiveDate,
+    },
+    Transient {
+        first: NaiveDate,
+        negative: NaiveDate,
+    },
+    RepeatDue {
+        due: NaiveDate,
+    },
+}
+
+impl WriteTo for Note {
+    fn write_to(&self, out: &mut String) {
+        let name = self.name;
+        let weeks = |out: &mut String| self.weeks.write_to(out);
+        match self.kind {
+            NoteKind::Undated => push_all(
+                out,
+                &[
+                    "a positive ",
+                    name,
+                    " has no sample date, so its persistence cannot be judged",
+                ],
+            ),
+            NoteKind::Persistent { first, again } => {
+                push_all(out, &[name, " positive on "]);
+                Ymd(first).write_to(out);
+                out.push_str(" and again on ");
+                Ymd(again).write_to(out);
+                out.push_str(", at least ");
+                weeks(out);
+                out.push_str(" weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)");
+            }
+            NoteKind::Transient { first, negative } => {
+                push_all(out, &[name, " positive on "]);
+                Ymd(first).write_to(out);
+                out.push_str(" but negative on ");
+                Ymd(negative).write_to(out);
+                out.push_str(", at least ");
+                weeks(out);
+                out.push_str(" weeks later: transient positivity");
+            }
+            NoteKind::RepeatDue { due } => {
+                push_all(out, &["persistence of ", name, " needs a repeat ≥ "]);
+                weeks(out);
+                out.push_str(" weeks after the positive sample (due ");
+                Ymd(due).write_to(out);
+                out.push(')');
+            }
+        }
+    }
+}
+
+/// Assesses persistence for one component (its readings are sorted by sample date), adding what
+/// it finds to `notes`.
+pub(crate) fn assess(
+    state: &ComponentState,
+    interval_days: u32,
+    notes: &mut Vec<Note>,
+) -> Persistence {
+    let note = |kind| Note {
+        name: state.spec.test.entry().title,
+        weeks: interval_days / 7,
+        kind,
+    };
     let mut p = Persistence::default();
-    let dated: Vec<(NaiveDate, bool)> = state
-        .readings
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Normal | Verdict::Abnormal))
-        .filter_map(|r| Some((r.date?, r.verdict == Verdict::Abnormal)))
-        .collect();
+    // The dated readings that can be judged: (sample date, positive).
+    let dated = || {
+        state
+            .readings
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Normal | Verdict::Abnormal))
+            .filter_map(|r| Some((r.date?, r.verdict == Verdict::Abnormal)))
+    };
     p.undated_positive = state
         .readings
         .iter()
         .any(|r| r.verdict == Verdict::Abnormal && r.date.is_none());
     if p.undated_positive {
-        p.notes.push(format!(
-            "a positive {name} has no sample date, so its persistence cannot be judged"
-        ));
+        notes.push(note(NoteKind::Undated));
     }
     let repeat_from = |d: NaiveDate| d.checked_add_days(Days::new(interval_days.into()));
-    for (i, &(first, positive)) in dated.iter().enumerate() {
+    for (i, (first, positive)) in dated().enumerate() {
         if !positive {
             continue;
         }
         let Some(from) = repeat_from(first) else {
             continue;
         };
-        let later: Vec<_> = dated[i + 1..].iter().filter(|(d, _)| *d >= from).collect();
-        if let Some((again, _)) = later.iter().find(|(_, pos)| *pos) {
+        let mut later = dated().skip(i + 1).filter(|(d, _)| *d >= from);
+        let next = later.clone().next();
+        if let Some((again, _)) = later.find(|(_, pos)| *pos) {
             p.persistent = true;
-            p.notes.push(format!(
-                "{name} positive on {} and again on {}, at least {weeks} weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)",
-                Ymd(first),
-                Ymd(*again)
-            ));
+            notes.push(note(NoteKind::Persistent { first, again }));
             return p;
         }
-        match later.first() {
-            Some((negative, _)) => p.notes.push(format!(
-                "{name} positive on {} but negative on {}, at least {weeks} weeks later: transient positivity",
-                Ymd(first),
-                Ymd(*negative)
-            )),
+        match next {
+            Some((negative, _)) => notes.push(note(NoteKind::Transient { first, negative })),
             None => {
                 p.due_on = Some(p.due_on.map_or(from, |d| d.min(from)));
             }
         }
     }
     if let Some(due) = p.due_on {
-        p.notes.push(format!(
-            "persistence of {name} needs a repeat ≥ {weeks} weeks after the positive sample (due {})",
-            Ymd(due)
-        ));
+        notes.push(note(NoteKind::RepeatDue { due }));
     }
     p
 }

@@ -9,7 +9,7 @@ use super::{tissue, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::item::ItemId;
 use crate::domain::profile::{Condition, FindingCondition, ItemSpec, Recommendation, Stance};
-use crate::domain::result::Subject;
+use crate::domain::result::{ResultVersion, Subject};
 use crate::domain::review::{Review, ReviewAction};
 
 /// The stance that applies to the patient, after conditions.
@@ -21,12 +21,11 @@ pub(crate) enum Resolved {
     NotIndicated,
 }
 
-/// What applies to one item for the patient.
+/// What applies to one item for the patient (and, written into the caller's buffer, why: one
+/// phrase per condition decided, or the trigger that fired, joined by "; ").
 pub(crate) struct Resolution<'s> {
     pub stance: Resolved,
     pub recommendation: &'s Recommendation,
-    /// One phrase per condition decided (or the trigger that fired), joined by "; ".
-    pub why: String,
     /// Unrecorded facts that could change the stance (§6.2).
     pub asks: Vec<TestCode>,
     /// Recommended by an indication outside the definition (§6.1).
@@ -40,18 +39,23 @@ fn next_phrase(why: &mut String) {
     }
 }
 
-/// The stance and recommendation that apply, why (one phrase per condition decided), and the
-/// unrecorded facts that could change the stance (`asks`, §6.2).
-pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s> {
+/// The stance and recommendation that apply, why (one phrase per condition decided, written into
+/// `why`, a buffer the evaluation reuses), and the unrecorded facts that could change the stance
+/// (`asks`, §6.2).
+pub(crate) fn resolve<'s>(
+    spec: &'s ItemSpec,
+    ctx: &'s Context,
+    why: &mut String,
+) -> Resolution<'s> {
     let mut stance = &spec.stance;
     let mut rec = &spec.recommendation;
-    let mut why = String::new();
+    why.clear();
     let mut asks = Vec::new();
     // §6.1: an indication outside the definition makes the item recommended, with the criteria's
     // own recommendation, when the definition does not already.
     if !ctx.indicated() {
         if let Some(f) = ctx.fired.iter().find(|f| f.covers(spec.id)) {
-            f.describe(&mut why);
+            f.describe(why);
             let _ = write!(
                 why,
                 "; the definition of recurrent pregnancy loss under {} is not met, but this indication stands on its own",
@@ -60,7 +64,6 @@ pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s
             return Resolution {
                 stance: Resolved::Recommended,
                 recommendation: &f.spec.recommendation,
-                why,
                 asks,
                 triggered: true,
             };
@@ -75,10 +78,8 @@ pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s
             Stance::NotIndicated | Stance::Omitted => Resolved::NotIndicated,
             Stance::Conditional(c) => {
                 let mut unrecorded = Vec::new();
-                // Room for a typical chain of phrases at once, rather than growing for each.
-                why.reserve(160);
-                next_phrase(&mut why);
-                let holds = holds(&c.condition, ctx, &mut unrecorded, &mut why);
+                next_phrase(why);
+                let holds = holds(&c.condition, ctx, &mut unrecorded, why);
                 if !holds {
                     asks.extend(unrecorded);
                 }
@@ -93,7 +94,6 @@ pub(crate) fn resolve<'s>(spec: &'s ItemSpec, ctx: &'s Context) -> Resolution<'s
         return Resolution {
             stance: resolved,
             recommendation: rec,
-            why,
             asks,
             triggered: false,
         };
@@ -205,7 +205,6 @@ fn finding(
     let latest = ctx
         .results
         .of(f.test, Subject::Patient)
-        .iter()
         .map(|e| e.version)
         .filter(|v| v.status.is_final_like() && v.value.finding.is_some())
         .max_by_key(|v| (v.collected_on, v.reported_at));
@@ -247,25 +246,29 @@ fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
     let of_latest = ctx
         .results
         .of(TestCode::Karyotype, Subject::PregnancyTissue)
-        .iter()
         .map(|e| (e.result, e.version))
         .filter(|(_, v)| v.status.is_final_like())
         .filter(|(r, v)| {
             tissue::link(r, v.collected_on, ctx.input.pregnancies, t.tissue_link_days).pregnancy()
                 == Some(latest.id)
         })
-        .map(|(_, v)| v.value.finding.as_deref())
-        .collect::<Vec<_>>();
+        .map(|(_, v)| v.value.finding.as_deref());
+    let (mut any, mut failed, mut other) = (false, false, false);
+    for finding in of_latest {
+        any = true;
+        failed |= finding == Some("failed");
+        other |= finding != Some("failed");
+    }
     let loss = format_args!(
         "the most recent loss ({}{})",
         Spaced(latest.outcome.as_str()),
         On(latest.ended_on)
     );
-    if of_latest.contains(&Some("failed")) && !of_latest.iter().any(|f| *f != Some("failed")) {
+    if failed && !other {
         let _ = write!(why, "{loss}: pregnancy-tissue testing failed");
         return true;
     }
-    if of_latest.is_empty() {
+    if !any {
         if let Some(r) = tissue_unavailable(ctx) {
             let _ = write!(
                 why,
@@ -285,10 +288,9 @@ fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
 }
 
 /// " on DATE (ISCN)" for the first final pregnancy-tissue karyotype in one of `categories`.
-fn tissue(ctx: &Context, categories: &[&str]) -> Option<String> {
+fn tissue<'a>(ctx: &Context<'a>, categories: &[&str]) -> Option<TissueFound<'a>> {
     ctx.results
         .of(TestCode::Karyotype, Subject::PregnancyTissue)
-        .iter()
         .map(|e| e.version)
         .filter(|v| v.status.is_final_like())
         .find(|v| {
@@ -297,12 +299,21 @@ fn tissue(ctx: &Context, categories: &[&str]) -> Option<String> {
                 .as_deref()
                 .is_some_and(|f| categories.contains(&f))
         })
-        .map(|v| {
-            let date = v.collected_on.or(v.reported_at.map(|t| t.date_naive()));
-            let mut s = date.map(|d| format!(" on {}", Ymd(d))).unwrap_or_default();
-            if let Some(iscn) = &v.value.text {
-                let _ = write!(s, " ({iscn})");
-            }
-            s
-        })
+        .map(TissueFound)
+}
+
+/// " on DATE (ISCN)" for a pregnancy-tissue karyotype, each part when recorded.
+struct TissueFound<'a>(&'a ResultVersion);
+
+impl std::fmt::Display for TissueFound<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if let Some(d) = v.collected_on.or(v.reported_at.map(|t| t.date_naive())) {
+            write!(f, " on {}", Ymd(d))?;
+        }
+        if let Some(iscn) = &v.value.text {
+            write!(f, " ({iscn})")?;
+        }
+        Ok(())
+    }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use super::text::{Spaced, Ymd};
+use super::text::{push_all, Spaced, WriteTo, Ymd};
 use crate::domain::checklist::{Eligibility, FiredTrigger, RplType};
 use crate::domain::pregnancy::{Outcome, Pregnancy};
 use crate::domain::profile::{LossDefinition, Profile};
@@ -27,7 +27,8 @@ pub(crate) struct Losses {
     pub later: u32,
     /// Counted losses without a recorded gestational age.
     pub unknown_ga: u32,
-    pub notes: Vec<String>,
+    /// What the count left out or assumed, each as " Note: ….", ready for the explanation.
+    pub notes: String,
 }
 
 enum Class {
@@ -37,30 +38,35 @@ enum Class {
     Neutral,
 }
 
-fn classify(
-    p: &Pregnancy,
-    d: &LossDefinition,
-    partner: Option<&str>,
-    notes: &mut Vec<String>,
-) -> Class {
+/// Adds " Note: ARGS." to `notes`.
+fn note(notes: &mut String, args: std::fmt::Arguments) {
+    notes.push_str(" Note: ");
+    let _ = notes.write_fmt(args);
+    notes.push('.');
+}
+
+fn classify(p: &Pregnancy, d: &LossDefinition, partner: Option<&str>, notes: &mut String) -> Class {
     match p.outcome {
         Outcome::LiveBirth => Class::Breaks,
         Outcome::Ectopic | Outcome::Molar | Outcome::Termination | Outcome::Ongoing => {
             Class::Neutral
         }
         Outcome::Biochemical if !d.count_biochemical => {
-            notes.push(format!(
-                "a biochemical loss{} is not counted",
-                on(p.ended_on)
-            ));
+            note(
+                notes,
+                format_args!("a biochemical loss{} is not counted", on(p.ended_on)),
+            );
             Class::Neutral
         }
         // §6.6: counted wherever biochemical losses are counted.
         Outcome::PulResolved | Outcome::PulTreated if !d.count_biochemical => {
-            notes.push(format!(
-                "a pregnancy of unknown location{} is not counted",
-                on(p.ended_on)
-            ));
+            note(
+                notes,
+                format_args!(
+                    "a pregnancy of unknown location{} is not counted",
+                    on(p.ended_on)
+                ),
+            );
             Class::Neutral
         }
         // §6.5: a loss with another partner breaks a same-partner run. When the current partner
@@ -73,7 +79,7 @@ fn classify(
         | Outcome::PulTreated
             if d.same_partner && other_partner(p, partner) =>
         {
-            notes.push(format!(
+            note(notes, format_args!(
                 "the {}{} was with another partner: only losses with the current partner count, so it breaks the run",
                 Spaced(p.outcome.as_str()),
                 on(p.ended_on)
@@ -87,19 +93,22 @@ fn classify(
         | Outcome::PulTreated => {
             match p.age_of_loss() {
                 Some(ga) if ga.total_days() >= d.limit_days => {
-                    notes.push(format!(
-                        "the {} at {ga}{} is at or beyond {} and does not count",
-                        Spaced(p.outcome.as_str()),
-                        on(p.ended_on),
-                        weeks(d.limit_days)
-                    ));
+                    note(
+                        notes,
+                        format_args!(
+                            "the {} at {ga}{} is at or beyond {} and does not count",
+                            Spaced(p.outcome.as_str()),
+                            on(p.ended_on),
+                            weeks(d.limit_days)
+                        ),
+                    );
                     Class::Breaks
                 }
                 Some(_) => Class::Counts,
                 None => {
                     // Conservative: a loss without a gestational age still counts, so a missing
                     // field never withholds the workup; the clinician is asked to record it.
-                    notes.push(format!(
+                    note(notes, format_args!(
                         "the {}{} has no gestational age recorded: counted, trimester unknown; please record it",
                         Spaced(p.outcome.as_str()),
                         on(p.ended_on)
@@ -115,12 +124,29 @@ fn other_partner(p: &Pregnancy, current: Option<&str>) -> bool {
     matches!((p.partner_mrn.as_deref(), current), (Some(named), Some(now)) if named != now)
 }
 
-fn on(date: Option<NaiveDate>) -> String {
-    date.map(|d| format!(" on {}", Ymd(d))).unwrap_or_default()
+/// " on DATE", nothing without a date.
+fn on(date: Option<NaiveDate>) -> impl std::fmt::Display {
+    struct On(Option<NaiveDate>);
+    impl std::fmt::Display for On {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self.0 {
+                Some(d) => write!(f, " on {}", Ymd(d)),
+                None => Ok(()),
+            }
+        }
+    }
+    On(date)
 }
 
-fn weeks(days: u32) -> String {
-    format!("{}+{}", days / 7, days % 7)
+/// Days as "weeks+days".
+fn weeks(days: u32) -> impl std::fmt::Display {
+    struct Weeks(u32);
+    impl std::fmt::Display for Weeks {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{}+{}", self.0 / 7, self.0 % 7)
+        }
+    }
+    Weeks(days)
 }
 
 /// Counts the losses of `pregnancies` under `d`, walking them in the order they ended (ongoing
@@ -132,38 +158,46 @@ pub(crate) fn count(
 ) -> Losses {
     let mut ordered: Vec<&Pregnancy> = pregnancies.iter().collect();
     ordered.sort_by_key(|p| (p.ended_on.is_none(), p.ended_on));
-    let mut notes = Vec::new();
-    let mut best: Vec<&Pregnancy> = Vec::new();
-    let mut run: Vec<&Pregnancy> = Vec::new();
-    let mut runs = 0;
-    for p in ordered {
+    let mut notes = String::new();
+    // The losses that count are moved to the front of `ordered` (to `kept`); a run is a range of
+    // them, and `best` the longest.
+    let (mut kept, mut run_start, mut best, mut runs) = (0, 0, 0..0, 0);
+    for i in 0..ordered.len() {
+        let p = ordered[i];
         match classify(p, d, partner, &mut notes) {
-            Class::Counts => run.push(p),
+            Class::Counts => {
+                ordered[kept] = p;
+                kept += 1;
+            }
             Class::Breaks if d.consecutive => {
+                let run = run_start..kept;
                 runs += usize::from(!run.is_empty());
                 // On a tie the later run wins: it is the more recent history.
                 if run.len() >= best.len() && !run.is_empty() {
-                    best = std::mem::take(&mut run);
+                    best = run;
                 }
-                run.clear();
+                run_start = kept;
             }
             Class::Breaks | Class::Neutral => {}
         }
     }
+    let run = run_start..kept;
     runs += usize::from(!run.is_empty());
     if run.len() >= best.len() {
         best = run;
     }
     if d.consecutive && runs > 1 {
-        notes.push(format!(
-            "only consecutive losses count: the longest of {runs} runs is counted"
-        ));
+        note(
+            &mut notes,
+            format_args!("only consecutive losses count: the longest of {runs} runs is counted"),
+        );
     }
     let mut losses = Losses {
         notes,
         ..Losses::default()
     };
-    for p in best {
+    losses.counted.reserve_exact(best.len());
+    for &p in &ordered[best] {
         match p.age_of_loss().map(|g| g.total_days()) {
             None => losses.unknown_ga += 1,
             Some(days) if days < SECOND_TRIMESTER_FROM => losses.first += 1,
@@ -207,36 +241,71 @@ pub(crate) fn assess(
     let by_second = d.min_second_trimester.is_some_and(|m| losses.second >= m);
     let meets = n >= d.min_losses || by_second;
     let rpl_type = rpl_type(pregnancies, losses);
-    let mut x = format!(
-        "{n} loss{} counted under {} (losses before {} weeks, biochemical losses {}, {}): {} first-trimester, {} second-trimester",
-        if n == 1 { "" } else { "es" },
-        profile.id,
-        weeks(d.limit_days),
-        if d.count_biochemical { "included" } else { "not counted" },
-        if d.consecutive { "consecutive only" } else { "not necessarily consecutive" },
-        losses.first,
-        losses.second,
+    // Room for the usual explanation at once, rather than growing as it is written.
+    let mut x = String::with_capacity(512);
+    n.write_to(&mut x);
+    push_all(
+        &mut x,
+        &[
+            if n == 1 { " loss" } else { " losses" },
+            " counted under ",
+            &profile.id,
+            " (losses before ",
+        ],
     );
+    (d.limit_days / 7).write_to(&mut x);
+    x.push('+');
+    (d.limit_days % 7).write_to(&mut x);
+    push_all(
+        &mut x,
+        &[
+            " weeks, biochemical losses ",
+            if d.count_biochemical {
+                "included"
+            } else {
+                "not counted"
+            },
+            ", ",
+            if d.consecutive {
+                "consecutive only"
+            } else {
+                "not necessarily consecutive"
+            },
+            "): ",
+        ],
+    );
+    losses.first.write_to(&mut x);
+    x.push_str(" first-trimester, ");
+    losses.second.write_to(&mut x);
+    x.push_str(" second-trimester");
     if losses.later > 0 {
-        let _ = write!(x, ", {} at 24+0 or later", losses.later);
+        x.push_str(", ");
+        losses.later.write_to(&mut x);
+        x.push_str(" at 24+0 or later");
     }
     if losses.unknown_ga > 0 {
-        let _ = write!(x, ", {} of unknown gestational age", losses.unknown_ga);
+        x.push_str(", ");
+        losses.unknown_ga.write_to(&mut x);
+        x.push_str(" of unknown gestational age");
     }
-    let mut threshold = format!("at least {} losses", d.min_losses);
+    x.push_str(". The definition (at least ");
+    d.min_losses.write_to(&mut x);
+    x.push_str(" losses");
     if let Some(m) = d.min_second_trimester {
-        let _ = write!(threshold, ", or at least {m} second-trimester");
+        x.push_str(", or at least ");
+        m.write_to(&mut x);
+        x.push_str(" second-trimester");
     }
-    let verdict = if meets { "is met" } else { "is not met" };
-    let _ = write!(x, ". The definition ({threshold}) {verdict}.");
-    let kind = match rpl_type {
+    x.push_str(if meets {
+        ") is met. "
+    } else {
+        ") is not met. "
+    });
+    x.push_str(match rpl_type {
         RplType::Primary => "Primary RPL (no prior live birth).",
         RplType::Secondary => "Secondary RPL (a live birth before the losses).",
-    };
-    let _ = write!(x, " {kind}");
-    for note in &losses.notes {
-        let _ = write!(x, " Note: {note}.");
-    }
+    });
+    x.push_str(&losses.notes);
     let early_workup = !meets && early_workup_requested.is_some();
     if let (false, Some((by, on))) = (meets, early_workup_requested) {
         let _ = write!(

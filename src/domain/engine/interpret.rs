@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::text::{Number, WriteTo};
+use super::text::{push_all, Number, WriteTo};
 use super::units::{canonical_unit, to_canonical, Measure};
 use crate::domain::catalogue::TestCode;
 use crate::domain::profile::Thresholds;
@@ -81,37 +81,45 @@ impl WriteTo for Why {
 impl WriteTo for Rule {
     fn write_to(&self, out: &mut String) {
         let sign = |inclusive: bool| if inclusive { "≥ " } else { "> " };
-        let mut put = |pieces: &[&dyn WriteTo]| pieces.iter().for_each(|p| p.write_to(out));
         match *self {
-            Rule::Positive { limit, lab: None } => put(&[&"positive above ", &Number(limit)]),
-            Rule::Positive {
-                limit,
-                lab: Some(h),
-            } => put(&[
-                &"positive above ",
-                &Number(limit),
-                &" or the lab's ",
-                &Number(h),
-            ]),
+            Rule::Positive { limit, lab } => {
+                out.push_str("positive above ");
+                Number(limit).write_to(out);
+                if let Some(h) = lab {
+                    out.push_str(" or the lab's ");
+                    Number(h).write_to(out);
+                }
+            }
             Rule::Limit {
                 limit,
                 unit,
                 source,
-            } => put(&[&"limit ", &Number(limit), &" ", &unit, &", ", &source]),
+            } => {
+                out.push_str("limit ");
+                Number(limit).write_to(out);
+                push_all(out, &[" ", unit, ", ", source]);
+            }
             Rule::Reference { lo, hi, unit } => {
-                put(&[&"reference ", &Number(lo), &"–", &Number(hi), &" ", &unit])
+                out.push_str("reference ");
+                Number(lo).write_to(out);
+                out.push('–');
+                Number(hi).write_to(out);
+                push_all(out, &[" ", unit]);
             }
             Rule::MidLuteal { limit, unit } => {
-                put(&[&"mid-luteal limit ", &Number(limit), &" ", &unit])
+                out.push_str("mid-luteal limit ");
+                Number(limit).write_to(out);
+                push_all(out, &[" ", unit]);
             }
             Rule::Upper {
                 limit,
                 inclusive,
                 unit,
             } => {
-                put(&[&"limit ", &sign(inclusive), &Number(limit)]);
+                push_all(out, &["limit ", sign(inclusive)]);
+                Number(limit).write_to(out);
                 if !unit.is_empty() {
-                    put(&[&" ", &unit]);
+                    push_all(out, &[" ", unit]);
                 }
             }
             Rule::Bmi {
@@ -119,13 +127,16 @@ impl WriteTo for Rule {
                 high,
                 inclusive,
             } => {
-                put(&[&"counsel "]);
+                out.push_str("counsel ");
                 if let Some(lo) = low {
-                    put(&[&"below ", &Number(lo), &" or "]);
+                    out.push_str("below ");
+                    Number(lo).write_to(out);
+                    out.push_str(" or ");
                 }
-                put(&[&sign(inclusive), &Number(high)]);
+                out.push_str(sign(inclusive));
+                Number(high).write_to(out);
             }
-            Rule::LabRange => put(&[&"the lab's reference range"]),
+            Rule::LabRange => out.push_str("the lab's reference range"),
         }
     }
 }

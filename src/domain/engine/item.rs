@@ -2,19 +2,22 @@
 //! (antiphospholipid persistence, the thyroid's free-T4 reflex, any abnormal result otherwise),
 //! list what is missing, and pick the status by the §4 precedence. Pure: no actix, no diesel.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::conditions::{resolve, Resolution, Resolved};
 use super::interpret::Verdict;
 use super::readings::{read, ComponentState, Reading};
 use super::reason::Reason;
+use super::text::{WriteTo, Ymd};
 use super::{apl, Context};
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::item::ItemId;
 use crate::domain::profile::{InPregnancy, ItemSpec, Requirement, Thresholds};
 use crate::domain::result::Modality;
-use crate::domain::review::{Review, ReviewAction};
+use crate::domain::review::ReviewAction;
 
 /// What the results of an item show, before reviews and the stance.
 #[derive(Debug, Default)]
@@ -24,11 +27,16 @@ struct Findings {
     due_on: Option<NaiveDate>,
     /// Free T4 became required (abnormal TSH).
     reflex: bool,
-    /// Antiphospholipid persistence, in words.
-    apl_notes: Vec<String>,
 }
 
-fn findings(item: ItemId, states: &[ComponentState], t: &Thresholds) -> Findings {
+/// What the results of `item`'s components show; antiphospholipid persistence is noted in
+/// `apl_notes` (an emptied buffer).
+fn findings(
+    item: ItemId,
+    states: &[ComponentState],
+    t: &Thresholds,
+    apl_notes: &mut Vec<apl::Note>,
+) -> Findings {
     let mut f = Findings::default();
     for st in states {
         f.needs_review |= st
@@ -37,14 +45,13 @@ fn findings(item: ItemId, states: &[ComponentState], t: &Thresholds) -> Findings
             .any(|r| r.verdict == Verdict::Uninterpretable);
         if item == ItemId::Antiphospholipid {
             // A single positive is not abnormal yet: it needs its confirming repeat.
-            let p = apl::assess(st, t.apl_repeat_interval_days);
+            let p = apl::assess(st, t.apl_repeat_interval_days, apl_notes);
             f.abnormal |= p.persistent;
             f.needs_review |= p.undated_positive;
             f.due_on = match (f.due_on, p.due_on) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            f.apl_notes.extend(p.notes);
         } else {
             f.abnormal |= st.readings.iter().any(|r| r.verdict == Verdict::Abnormal);
         }
@@ -68,13 +75,42 @@ pub(crate) enum Gap {
     Deferred,
 }
 
-/// Required components without a counting result.
+/// Required components without a counting result: their names (as the checklist lists them) and
+/// why each is missing, side by side.
+#[derive(Debug, Default)]
+pub(crate) struct Missing {
+    pub names: Vec<Cow<'static, str>>,
+    pub gaps: Vec<Gap>,
+}
+
+impl Missing {
+    fn push(&mut self, name: Cow<'static, str>, gap: Gap) {
+        self.names.push(name);
+        self.gaps.push(gap);
+    }
+
+    fn has(&self, gap: Gap) -> bool {
+        self.gaps.contains(&gap)
+    }
+
+    /// The names missing for `gap`, in order.
+    pub(crate) fn of(&self, gap: Gap) -> impl Iterator<Item = &str> {
+        self.names
+            .iter()
+            .zip(&self.gaps)
+            .filter(move |(_, g)| **g == gap)
+            .map(|(n, _)| n.as_ref())
+    }
+}
+
+/// Required components without a counting result, into `gaps` (an emptied buffer).
 fn missing(
     states: &[ComponentState],
     reflex: bool,
     ordered: bool,
     pregnant: bool,
-) -> Vec<(String, Gap)> {
+    gaps: Vec<Gap>,
+) -> Missing {
     let gap = |pending: bool, st: &ComponentState| {
         if pending {
             Gap::Pending
@@ -84,40 +120,73 @@ fn missing(
             Gap::Absent
         }
     };
-    let mut out = Vec::new();
-    let mut group: Vec<&ComponentState> = Vec::new();
+    let mut out = Missing {
+        names: Vec::new(),
+        gaps,
+    };
+    let mut group = None::<&ComponentState>;
+    let (mut group_done, mut group_pending) = (false, ordered);
     for st in states {
         match st.spec.requirement {
             Requirement::Required => {}
             Requirement::Reflex if reflex => {}
             Requirement::AnyOf => {
-                group.push(st);
+                group.get_or_insert(st);
+                group_done |= st.has_result();
+                group_pending |= !st.preliminary.is_empty();
                 continue;
             }
             Requirement::Reflex | Requirement::Optional => continue,
         }
         if !st.has_result() {
-            out.push((
+            out.push(
                 st.spec.name(),
                 gap(ordered || !st.preliminary.is_empty(), st),
-            ));
+            );
         }
     }
-    if !group.is_empty() && !group.iter().any(|s| s.has_result()) {
-        let names: Vec<_> = group.iter().map(|s| s.spec.name()).collect();
-        let pending = ordered || group.iter().any(|s| !s.preliminary.is_empty());
-        out.push((names.join("|"), gap(pending, group[0])));
+    if let Some(first) = group.filter(|_| !group_done) {
+        let alternatives = || {
+            states
+                .iter()
+                .filter(|s| s.spec.requirement == Requirement::AnyOf)
+        };
+        let length = alternatives().map(|s| s.spec.name().len() + 1).sum();
+        let mut names = String::with_capacity(length);
+        for st in alternatives() {
+            if !names.is_empty() {
+                names.push('|');
+            }
+            names.push_str(&st.spec.name());
+        }
+        out.push(Cow::Owned(names), gap(group_pending, first));
     }
     out
 }
 
 /// Buffers an evaluation reuses from one item to the next, so it allocates them once rather than
 /// for every item and component (allocation was a fifth of an evaluation's time).
-#[derive(Default)]
 pub(crate) struct Buffers<'a> {
     states: Vec<ComponentState<'a>>,
     readings: Vec<Vec<Reading<'a>>>,
     reason: String,
+    why: String,
+    gaps: Vec<Gap>,
+    apl_notes: Vec<apl::Note>,
+}
+
+impl Default for Buffers<'_> {
+    /// Sized for a typical item, so they seldom grow.
+    fn default() -> Self {
+        Buffers {
+            states: Vec::with_capacity(8),
+            readings: Vec::with_capacity(8),
+            reason: String::with_capacity(1024),
+            why: String::with_capacity(256),
+            gaps: Vec::with_capacity(8),
+            apl_notes: Vec::new(),
+        }
+    }
 }
 
 /// The checklist entry for `spec`.
@@ -131,7 +200,7 @@ pub(crate) fn evaluate<'a>(
         let readings = buffers.readings.pop().unwrap_or_default();
         states.push(read(c, spec, ctx, readings));
     }
-    let item = entry(ctx, spec, &states, &mut buffers.reason);
+    let item = entry(ctx, spec, &states, buffers);
     let emptied = states.drain(..).map(ComponentState::into_buffer);
     buffers.readings.extend(emptied);
     buffers.states = states;
@@ -143,34 +212,36 @@ fn entry(
     ctx: &Context,
     spec: &ItemSpec,
     states: &[ComponentState],
-    reason: &mut String,
+    buffers: &mut Buffers,
 ) -> ChecklistItem {
     let Resolution {
         stance,
         recommendation,
-        why,
         asks,
         triggered,
-    } = resolve(spec, ctx);
+    } = resolve(spec, ctx, &mut buffers.why);
     let t = &ctx.profile.thresholds;
-    let reviews: Vec<&Review> = ctx
-        .input
-        .reviews
-        .iter()
-        .filter(|r| r.item == Some(spec.id))
-        .collect();
+    let reviews = || {
+        let all = ctx.input.reviews.iter();
+        all.filter(|r| r.item == Some(spec.id))
+    };
     let latest = |action: &dyn Fn(ReviewAction) -> bool| {
-        reviews
-            .iter()
-            .filter(|r| action(r.action))
-            .max_by_key(|r| r.at)
-            .copied()
+        reviews().filter(|r| action(r.action)).max_by_key(|r| r.at)
     };
     let decision = latest(&|a| matches!(a, ReviewAction::Declined | ReviewAction::NotApplicable));
     let order = latest(&|a| a == ReviewAction::Ordered);
     let ack = latest(&|a| a == ReviewAction::Acknowledge);
-    let f = findings(spec.id, states, t);
-    let missing = missing(states, f.reflex, order.is_some(), ctx.ongoing.is_some());
+    buffers.apl_notes.clear();
+    let f = findings(spec.id, states, t, &mut buffers.apl_notes);
+    let mut gaps = std::mem::take(&mut buffers.gaps);
+    gaps.clear();
+    let missing = missing(
+        states,
+        f.reflex,
+        order.is_some(),
+        ctx.ongoing.is_some(),
+        gaps,
+    );
     let active = stance == Resolved::Recommended && (ctx.indicated() || triggered);
     let any_preliminary = states.iter().any(|s| !s.preliminary.is_empty());
     let status = match decision {
@@ -182,19 +253,22 @@ fn entry(
         // §6.3 lists deferred above outstanding; the safer reading keeps an item outstanding
         // while a part of it can be done now (factor V Leiden while protein S waits).
         None if active => {
-            let has = |g: Gap| missing.iter().any(|(_, x)| *x == g);
-            if has(Gap::Absent) {
+            if missing.has(Gap::Absent) {
                 ItemStatus::Outstanding
-            } else if has(Gap::Deferred) {
+            } else if missing.has(Gap::Deferred) {
                 ItemStatus::Deferred
-            } else if !missing.is_empty() {
+            } else if !missing.gaps.is_empty() {
                 ItemStatus::Pending
             } else {
                 ItemStatus::Complete
             }
         }
-        None if missing.is_empty() && states.iter().any(|s| s.has_result()) => ItemStatus::Complete,
-        None if any_preliminary || (order.is_some() && !missing.is_empty()) => ItemStatus::Pending,
+        None if missing.gaps.is_empty() && states.iter().any(|s| s.has_result()) => {
+            ItemStatus::Complete
+        }
+        None if any_preliminary || (order.is_some() && !missing.gaps.is_empty()) => {
+            ItemStatus::Pending
+        }
         None => match stance {
             Resolved::Optional => ItemStatus::Optional,
             Resolved::NotRecommended => ItemStatus::NotRecommended,
@@ -218,8 +292,8 @@ fn entry(
     }
     result_ids.sort_unstable();
     result_ids.dedup();
-    let mut reason = Reason::new(reason);
-    reason.lead(ctx, stance, active, &recommendation.source, &why);
+    let mut reason = Reason::new(&mut buffers.reason);
+    reason.lead(ctx, stance, active, &recommendation.source, &buffers.why);
     reason.readings(states);
     if let Some(p) = ctx.ongoing.filter(|_| active && spec.do_in_pregnancy) {
         reason.part(format_args!(
@@ -228,8 +302,8 @@ fn entry(
         ));
     }
     preferred(&mut reason, spec, states);
-    for note in &f.apl_notes {
-        reason.part(format_args!("{note}"));
+    for note in &buffers.apl_notes {
+        note.write_to(reason.phrase());
     }
     if f.reflex {
         reason.part(format_args!("an abnormal TSH makes free T4 required"));
@@ -238,18 +312,19 @@ fn entry(
     for r in [decision, order, ack].into_iter().flatten() {
         reason.review(r);
     }
+    buffers.gaps = missing.gaps;
     ChecklistItem {
         id: spec.id,
-        title: spec.id.title().to_owned(),
+        title: Cow::Borrowed(spec.id.title()),
         status,
         due_on,
         overdue: due_on.is_some_and(|d| ctx.today > d),
-        missing: missing.into_iter().map(|(n, _)| n).collect(),
+        missing: missing.names,
         reason: reason.finish(),
         recommendation: recommendation.clone(),
         result_ids,
         reviewed: ack.is_some_and(|a| abnormal_at.is_none_or(|at| a.at >= at)),
-        reviews: reviews.into_iter().cloned().collect(),
+        reviews: reviews().cloned().collect(),
         asks,
     }
 }
@@ -257,10 +332,20 @@ fn entry(
 /// " (due DATE)" for a due date, nothing without one.
 pub(crate) struct Due(pub Option<NaiveDate>);
 
+impl WriteTo for Due {
+    fn write_to(&self, out: &mut String) {
+        if let Some(d) = self.0 {
+            out.push_str(" (due ");
+            Ymd(d).write_to(out);
+            out.push(')');
+        }
+    }
+}
+
 impl std::fmt::Display for Due {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            Some(d) => write!(f, " (due {})", super::text::Ymd(d)),
+            Some(d) => write!(f, " (due {})", Ymd(d)),
             None => Ok(()),
         }
     }

@@ -79,7 +79,7 @@ pub fn evaluate(input: &WorkupInput, profile: &Profile, today: NaiveDate) -> Che
         .iter()
         .filter(|r| r.item.is_none() && r.action == ReviewAction::RequestEarlyWorkup)
         .min_by_key(|r| r.at)
-        .map(|r| (r.by.as_str(), r.at.date_naive()));
+        .map(|r| (&*r.by, r.at.date_naive()));
     let mut eligibility = eligibility::assess(
         input.pregnancies,
         &losses,

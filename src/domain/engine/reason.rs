@@ -4,9 +4,9 @@
 use std::fmt::{self, Write};
 
 use super::conditions::Resolved;
-use super::item::{Due, Gap};
+use super::item::{Due, Gap, Missing};
 use super::readings::ComponentState;
-use super::text::{On, Ymd};
+use super::text::{push_all, On, WriteTo, Ymd};
 use super::Context;
 use crate::domain::review::{Review, ReviewAction};
 
@@ -25,21 +25,27 @@ impl<'b> Reason<'b> {
         let _ = self.0.write_fmt(args);
     }
 
+    /// Starts a phrase and gives the buffer to write it into (the most frequent phrases are
+    /// pieces pushed one by one, without the formatter).
+    pub(crate) fn phrase(&mut self) -> &mut String {
+        self.separate();
+        self.0
+    }
+
     fn separate(&mut self) {
         if !self.0.is_empty() {
             self.0.push_str("; ");
         }
     }
 
-    /// Extends the last phrase ("not indicated: …").
-    fn extend(&mut self, args: fmt::Arguments) {
-        let _ = self.0.write_fmt(args);
-    }
-
     pub(crate) fn finish(self) -> String {
-        if let Some(first) = self.0.chars().next().filter(char::is_ascii_lowercase) {
-            self.0
-                .replace_range(..1, first.to_ascii_uppercase().encode_utf8(&mut [0; 4]));
+        if self
+            .0
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_lowercase)
+        {
+            self.0[..1].make_ascii_uppercase();
         }
         self.0.push('.');
         self.0.as_str().to_owned()
@@ -55,21 +61,36 @@ impl<'b> Reason<'b> {
         source: &str,
         why: &str,
     ) {
-        let e = ctx.eligibility;
+        if stance == Resolved::Recommended && active && why.is_empty() {
+            return;
+        }
+        let out = self.phrase();
         match stance {
-            Resolved::Recommended if active && why.is_empty() => return,
-            Resolved::Recommended if active => self.part(format_args!("indicated")),
-            Resolved::Recommended => self.part(format_args!(
-                "not indicated yet: the definition of recurrent pregnancy loss under {} is not met ({} of {} losses counted)",
-                ctx.profile.id, e.losses_counted, ctx.profile.loss_definition.min_losses
-            )),
-            Resolved::Optional => self.part(format_args!("may be considered under {source} (never outstanding)")),
-            Resolved::NotRecommended => self.part(format_args!("not recommended by {source}")),
-            Resolved::NotIndicated => self.part(format_args!("not indicated under {source}")),
+            Resolved::Recommended if active => out.push_str("indicated"),
+            Resolved::Recommended => {
+                let (e, d) = (ctx.eligibility, &ctx.profile.loss_definition);
+                push_all(
+                    out,
+                    &[
+                        "not indicated yet: the definition of recurrent pregnancy loss under ",
+                        &ctx.profile.id,
+                        " is not met (",
+                    ],
+                );
+                e.losses_counted.write_to(out);
+                out.push_str(" of ");
+                d.min_losses.write_to(out);
+                out.push_str(" losses counted)");
+            }
+            Resolved::Optional => push_all(
+                out,
+                &["may be considered under ", source, " (never outstanding)"],
+            ),
+            Resolved::NotRecommended => push_all(out, &["not recommended by ", source]),
+            Resolved::NotIndicated => push_all(out, &["not indicated under ", source]),
         }
         if !why.is_empty() {
-            self.0.push_str(": ");
-            self.0.push_str(why);
+            push_all(out, &[": ", why]);
         }
     }
 
@@ -82,7 +103,10 @@ impl<'b> Reason<'b> {
         for st in states {
             let title = st.spec.test.entry().title;
             for (what, date) in &st.ignored {
-                self.part(format_args!("{title}{}: {what}", On(*date)));
+                let out = self.phrase();
+                out.push_str(title);
+                On(*date).write_to(out);
+                push_all(out, &[": ", what]);
             }
         }
     }
@@ -91,7 +115,7 @@ impl<'b> Reason<'b> {
     /// awaited ones.
     pub(crate) fn missing(
         &mut self,
-        missing: &[(String, Gap)],
+        missing: &Missing,
         active: bool,
         edd: Option<chrono::NaiveDate>,
     ) {
@@ -103,18 +127,20 @@ impl<'b> Reason<'b> {
             if gap != Gap::Pending && !active {
                 continue;
             }
-            let mut names = missing.iter().filter(|(_, g)| *g == gap).map(|(n, _)| n);
+            let mut names = missing.of(gap);
             let Some(first) = names.next() else { continue };
-            self.part(format_args!("{lead}{first}"));
+            let out = self.phrase();
+            push_all(out, &[lead, first]);
             for n in names {
-                self.extend(format_args!(", {n}"));
+                push_all(out, &[", ", n]);
             }
             match gap {
-                Gap::Pending => self.extend(format_args!(" (ordered or preliminary)")),
-                Gap::Deferred => self.extend(format_args!(
-                    " (not done while a pregnancy is in progress{})",
-                    Due(edd)
-                )),
+                Gap::Pending => out.push_str(" (ordered or preliminary)"),
+                Gap::Deferred => {
+                    out.push_str(" (not done while a pregnancy is in progress");
+                    Due(edd).write_to(out);
+                    out.push(')');
+                }
                 Gap::Absent => {}
             }
         }
@@ -129,13 +155,11 @@ impl<'b> Reason<'b> {
             ReviewAction::NotApplicable => "marked not applicable",
             ReviewAction::RequestEarlyWorkup => "early workup requested",
         };
-        self.part(format_args!(
-            "{action} by {} on {}",
-            r.by,
-            Ymd(r.at.date_naive())
-        ));
+        let out = self.phrase();
+        push_all(out, &[action, " by ", &r.by, " on "]);
+        Ymd(r.at.date_naive()).write_to(out);
         if let Some(note) = &r.note {
-            self.extend(format_args!(": {note}"));
+            push_all(out, &[": ", note]);
         }
     }
 }

@@ -19,33 +19,36 @@ fn group(test: TestCode, subject: Subject) -> usize {
     test as usize * SUBJECTS + subject as usize
 }
 
-/// Results grouped by test and subject, each group in the order the results were given.
+/// No further result in the group.
+const END: u32 = u32::MAX;
+
+/// Results grouped by test and subject, each group in the order the results were given: a list
+/// per group threaded through the results (built in one pass, no sorting).
 #[derive(Debug)]
 pub(crate) struct ResultsByTest<'a> {
-    results: Vec<Effective<'a>>,
-    /// Each group's first and past-the-last position in `results`.
+    /// Each result, and the position of the next one of its group.
+    results: Vec<(Effective<'a>, u32)>,
+    /// Each group's first and last position in `results`.
     groups: [(u32, u32); TestCode::COUNT * SUBJECTS],
 }
 
 impl<'a> ResultsByTest<'a> {
     /// Indexes `results`; a result without any version is left out (it says nothing).
     pub(crate) fn new(results: &'a [LabResult]) -> Self {
-        let mut all: Vec<_> = results
-            .iter()
-            .filter_map(|result| {
-                let version = result.effective()?;
-                Some(Effective { result, version })
-            })
-            .collect();
-        // A stable sort keeps the given order inside a group.
-        all.sort_by_key(|e| group(e.result.test, e.result.subject));
-        let mut groups = [(0, 0); TestCode::COUNT * SUBJECTS];
-        for (i, e) in (0..).zip(&all) {
-            let (start, end) = &mut groups[group(e.result.test, e.result.subject)];
-            if *end == 0 {
-                *start = i;
+        let mut all: Vec<(Effective<'a>, u32)> = Vec::with_capacity(results.len());
+        let mut groups = [(END, END); TestCode::COUNT * SUBJECTS];
+        for result in results {
+            let Some(version) = result.effective() else {
+                continue;
+            };
+            let at = all.len() as u32;
+            let (first, last) = &mut groups[group(result.test, result.subject)];
+            match *last {
+                END => *first = at,
+                previous => all[previous as usize].1 = at,
             }
-            *end = i + 1;
+            *last = at;
+            all.push((Effective { result, version }, END));
         }
         ResultsByTest {
             results: all,
@@ -54,8 +57,16 @@ impl<'a> ResultsByTest<'a> {
     }
 
     /// The results of `test` from `subject`'s samples.
-    pub(crate) fn of(&self, test: TestCode, subject: Subject) -> &[Effective<'a>] {
-        let (start, end) = self.groups[group(test, subject)];
-        &self.results[start as usize..end as usize]
+    pub(crate) fn of(
+        &self,
+        test: TestCode,
+        subject: Subject,
+    ) -> impl Iterator<Item = &Effective<'a>> + Clone + '_ {
+        let mut at = self.groups[group(test, subject)].0;
+        std::iter::from_fn(move || {
+            let (e, next) = self.results.get(at as usize)?;
+            at = *next;
+            Some(e)
+        })
     }
 }

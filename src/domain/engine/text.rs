@@ -23,6 +23,36 @@ fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
 }
 
+/// Appends ASCII `bytes` (digits, signs, points) as they are: each byte is its own character, so
+/// no UTF-8 check is needed (it cost more than the digits).
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    out.extend(bytes.iter().map(|&b| char::from(b)));
+}
+
+/// Appends each of `pieces`.
+pub(crate) fn push_all(out: &mut String, pieces: &[&str]) {
+    for p in pieces {
+        out.push_str(p);
+    }
+}
+
+impl WriteTo for u32 {
+    fn write_to(&self, out: &mut String) {
+        let mut buf = [0u8; 10];
+        let mut at = buf.len();
+        let mut n = *self;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        push_ascii(out, &buf[at..]);
+    }
+}
+
 /// A date as `YYYY-MM-DD`, as chrono writes it.
 pub(crate) struct Ymd(pub NaiveDate);
 
@@ -59,7 +89,7 @@ impl fmt::Display for Ymd {
 impl WriteTo for Ymd {
     fn write_to(&self, out: &mut String) {
         match self.digits() {
-            Some(digits) => out.push_str(ascii(&digits)),
+            Some(digits) => push_ascii(out, &digits),
             None => {
                 let _ = write!(out, "{}", self.0);
             }
@@ -129,14 +159,17 @@ impl Number {
         if size.is_nan() || size >= 1e9 || (v == 0.0 && v.is_sign_negative()) {
             return None;
         }
-        let (decimals, mut n) =
-            [1u32, 10, 100, 1000]
-                .into_iter()
-                .enumerate()
-                .find_map(|(decimals, scale)| {
-                    let n = (size * f64::from(scale) + 0.5) as u64;
-                    (n as f64 / f64::from(scale) == size).then_some((decimals, n))
-                })?;
+        // The value to three decimals; its trailing zeros are decimals it does not need (the
+        // fewest that give back `v`, as the same rational number rounds to the same float).
+        let mut n = (size * 1000.0 + 0.5) as u64;
+        if n as f64 / 1000.0 != size {
+            return None;
+        }
+        let mut decimals = 3;
+        while decimals > 0 && n % 10 == 0 {
+            n /= 10;
+            decimals -= 1;
+        }
         let mut d = Digits {
             buf: [b'0'; 16],
             at: 16,
@@ -172,7 +205,7 @@ impl fmt::Display for Number {
 impl WriteTo for Number {
     fn write_to(&self, out: &mut String) {
         match self.digits() {
-            Some(d) => out.push_str(ascii(&d.buf[d.at..])),
+            Some(d) => push_ascii(out, &d.buf[d.at..]),
             None => {
                 let _ = write!(out, "{}", self.0);
             }

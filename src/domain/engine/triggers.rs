@@ -2,9 +2,9 @@
 //! obstetric criterion of antiphospholipid syndrome makes its items recommended even when the
 //! count of losses does not. The criteria are profile data (`triggers`). Pure: no actix, no diesel.
 
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
-use super::text::On;
+use super::text::{On, WriteTo};
 use crate::domain::checklist::FiredTrigger;
 use crate::domain::item::ItemId;
 use crate::domain::pregnancy::Pregnancy;
@@ -29,41 +29,46 @@ impl Fired<'_> {
             if i > 0 {
                 out.push_str("; ");
             }
-            let _ = write!(out, "{} {}", Describe(p, self.spec), self.spec.meets);
+            describe(p, self.spec, out);
+            out.push(' ');
+            out.push_str(&self.spec.meets);
         }
     }
 }
 
-struct Describe<'a>(&'a Pregnancy, &'a TriggerSpec);
+/// "stillbirth at 26+0 (at demise) on 2026-07-28 with severe pre-eclampsia".
+fn describe(p: &Pregnancy, t: &TriggerSpec, out: &mut String) {
+    push_spaced(out, p.outcome.as_str());
+    if let Some(ga) = p.age_of_loss() {
+        let _ = write!(out, " at {ga}");
+        if p.gestational_age_at_demise.is_some() {
+            out.push_str(" (at demise)");
+        }
+    }
+    if p.ended_on.is_some() {
+        On(p.ended_on).write_to(out);
+    }
+    let mut named = p
+        .complications
+        .iter()
+        .filter(|c| t.complications.contains(c));
+    if let Some(first) = named.next() {
+        out.push_str(" with ");
+        push_spaced(out, first.as_str());
+        for c in named {
+            out.push_str(" and ");
+            push_spaced(out, c.as_str());
+        }
+    }
+}
 
-impl fmt::Display for Describe<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (p, t) = (self.0, self.1);
-        for (i, word) in p.outcome.as_str().split('_').enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(word)?;
+/// A code in words: `live_birth` as "live birth".
+fn push_spaced(out: &mut String, code: &str) {
+    for (i, word) in code.split('_').enumerate() {
+        if i > 0 {
+            out.push(' ');
         }
-        if let Some(ga) = p.age_of_loss() {
-            write!(f, " at {ga}")?;
-            if p.gestational_age_at_demise.is_some() {
-                f.write_str(" (at demise)")?;
-            }
-        }
-        if p.ended_on.is_some() {
-            write!(f, "{}", On(p.ended_on))?;
-        }
-        let named: Vec<_> = p
-            .complications
-            .iter()
-            .filter(|c| t.complications.contains(c))
-            .map(|c| c.as_str().replace('_', " "))
-            .collect();
-        if !named.is_empty() {
-            write!(f, " with {}", named.join(" and "))?;
-        }
-        Ok(())
+        out.push_str(word);
     }
 }
 

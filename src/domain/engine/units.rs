@@ -167,28 +167,64 @@ pub(crate) fn to_canonical(
     let Some((_, table, unit_optional)) = conversions(test) else {
         return Err(format!("no threshold for {}", test.as_str()));
     };
-    let key = normalized(unit.unwrap_or_default());
-    if key.clone().next().is_none() {
+    let mut buffer = [0; 32];
+    let Some(key) = reduced(unit.unwrap_or_default(), &mut buffer) else {
+        // Longer than any spelling, or with a character none has.
+        return Err(unrecognised(unit));
+    };
+    if key.is_empty() {
         return if unit_optional {
             Ok(m)
         } else {
             Err("no unit given".to_owned())
         };
     }
-    // Most units arrive as plain ASCII ("mIU/L"): their reduced form is their lower case.
-    let plain = unit.is_some_and(|u| {
-        u.bytes()
-            .all(|b| b.is_ascii_graphic() && !b"[]{}'^".contains(&b))
-    });
-    let same = |s: &str| match unit {
-        Some(u) if plain => s.eq_ignore_ascii_case(u),
-        _ => s.chars().eq(key.clone()),
-    };
     table
         .iter()
-        .find(|c| c.spellings.iter().any(|s| same(s)))
+        .find(|c| c.spellings.iter().any(|s| s.as_bytes() == key))
         .map(|c| m.map(|v| v * c.scale + c.offset))
-        .ok_or_else(|| format!("unit '{}' not recognised", unit.unwrap_or_default()))
+        .ok_or_else(|| unrecognised(unit))
+}
+
+fn unrecognised(unit: Option<&str>) -> String {
+    format!("unit '{}' not recognised", unit.unwrap_or_default())
+}
+
+/// `unit` reduced to compare (see `normalized`), written into `buffer`; `None` when the reduced
+/// form has a non-ASCII character or does not fit (no spelling has either).
+fn reduced<'b>(unit: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
+    let mut len = 0;
+    if unit.is_ascii() {
+        // Most units arrive as plain ASCII ("mIU/L"): byte by byte, without decoding.
+        for &b in unit.as_bytes() {
+            // The ASCII characters `char::is_whitespace` counts (vertical tab too), and the marks.
+            let dropped = matches!(
+                b,
+                b' ' | b'\t'
+                    | b'\n'
+                    | b'\x0B'
+                    | b'\x0C'
+                    | b'\r'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'\''
+                    | b'^'
+            );
+            if !dropped {
+                *buffer.get_mut(len)? = b.to_ascii_lowercase();
+                len += 1;
+            }
+        }
+        return Some(&buffer[..len]);
+    }
+    for c in normalized(unit) {
+        let slot = buffer.get_mut(len)?;
+        *slot = u8::try_from(c).ok().filter(u8::is_ascii)?;
+        len += 1;
+    }
+    Some(&buffer[..len])
 }
 
 #[cfg(test)]
@@ -213,6 +249,30 @@ mod tests {
                 panic!("{unit} not converted for {test:?}");
             };
             assert!((got - want).abs() < 0.01, "{test:?} {v} {unit} → {got}");
+        }
+    }
+
+    #[test]
+    fn an_ascii_unit_is_reduced_byte_by_byte_as_its_characters_are() {
+        let mut units: Vec<String> = (0u8..128)
+            .map(|b| format!("m{}IU/L", char::from(b)))
+            .collect();
+        units.extend(
+            [
+                "µIU/mL",
+                "kg/m²",
+                " [GPL'U]/mL ",
+                "{units}/wk",
+                "x".repeat(40).as_str(),
+            ]
+            .map(String::from),
+        );
+        for unit in units {
+            let mut buffer = [0; 32];
+            let by_char: String = normalized(&unit).collect();
+            let fits = by_char.len() <= 32 && by_char.is_ascii();
+            let got = reduced(&unit, &mut buffer).map(|b| String::from_utf8(b.to_vec()).unwrap());
+            assert_eq!(got, fits.then_some(by_char), "{unit:?}");
         }
     }
 

@@ -8,6 +8,7 @@ mod spec;
 mod thresholds;
 mod validate;
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -77,12 +78,20 @@ impl Profile {
             .find(|s| s.id == item && s.stance != Stance::Omitted)
     }
 
-    /// The short reference a checklist carries.
+    /// The short reference a checklist carries: a built-in profile's text is borrowed, a clinic
+    /// profile's copied.
     pub fn reference(&self) -> ProfileRef {
-        ProfileRef {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            version: self.version.clone(),
+        match builtin_profiles().iter().find(|b| std::ptr::eq(*b, self)) {
+            Some(b) => ProfileRef {
+                id: Cow::Borrowed(&b.id),
+                title: Cow::Borrowed(&b.title),
+                version: Cow::Borrowed(&b.version),
+            },
+            None => ProfileRef {
+                id: Cow::Owned(self.id.clone()),
+                title: Cow::Owned(self.title.clone()),
+                version: Cow::Owned(self.version.clone()),
+            },
         }
     }
 

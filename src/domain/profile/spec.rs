@@ -1,6 +1,9 @@
 //! What a profile says about one item (clinical-rules.md §2): its stance, the components that
 //! complete it and the recommendation with strength and source. Pure data: no actix, no diesel.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,12 +205,15 @@ pub enum Requirement {
 impl ComponentSpec {
     /// The component's name in `missing`: the test code, with `:subject` for a karyotype (the one
     /// test needed from several subjects: `karyotype:patient`, `karyotype:partner`).
-    pub fn name(&self) -> String {
-        if self.test == TestCode::Karyotype {
-            [self.test.as_str(), ":", self.subject.as_str()].concat()
-        } else {
-            self.test.as_str().to_owned()
+    pub fn name(&self) -> Cow<'static, str> {
+        if self.test != TestCode::Karyotype {
+            return Cow::Borrowed(self.test.as_str());
         }
+        Cow::Borrowed(match self.subject {
+            Subject::Patient => "karyotype:patient",
+            Subject::Partner => "karyotype:partner",
+            Subject::PregnancyTissue => "karyotype:pregnancy_tissue",
+        })
     }
 }
 
@@ -216,9 +222,12 @@ impl ComponentSpec {
 #[serde(deny_unknown_fields)]
 pub struct Recommendation {
     pub strength: Strength,
-    pub text: String,
+    // Shared with every checklist item that shows it: cloning it copies no text.
+    #[schema(value_type = String)]
+    pub text: Arc<str>,
     /// Short source, e.g. "ESHRE 2022", "RCOG GTG 17 (2023)".
-    pub source: String,
+    #[schema(value_type = String)]
+    pub source: Arc<str>,
 }
 
 /// The strength or grade the guideline gives a recommendation.

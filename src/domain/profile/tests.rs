@@ -71,7 +71,7 @@ fn a_clinic_profile_changes_a_stance_and_a_threshold_of_its_base() {
     assert_eq!(derived.thresholds.tsh_upper_miu_per_l, Some(2.5));
     let prog = derived.item(ItemId::LutealProgesterone).unwrap();
     assert_eq!(prog.stance, Stance::Recommended);
-    assert_eq!(prog.recommendation.source, "Clinic A");
+    assert_eq!(&*prog.recommendation.source, "Clinic A");
 }
 
 #[test]

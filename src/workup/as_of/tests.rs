@@ -122,7 +122,7 @@ fn reviews() -> impl Strategy<Value = Vec<ReviewHistory>> {
                     item: item.map(|i| ItemId::ALL[i]),
                     action: ReviewAction::ALL[action],
                     note: None,
-                    by: "dr".to_owned(),
+                    by: "dr".into(),
                     at: at.and_utc(),
                 },
                 withdrawn_at: withdrawn.filter(|w| *w >= at),

@@ -220,7 +220,7 @@ fn an_order_makes_the_missing_components_pending_and_still_lists_them() {
     let item = p.item("eshre-2022", Thyroid);
     assert_eq!(
         (item.status, item.missing.as_slice()),
-        (Pending, &["tpo_antibodies".to_owned()][..])
+        (Pending, &[std::borrow::Cow::from("tpo_antibodies")][..])
     );
 }
 

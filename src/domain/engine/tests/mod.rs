@@ -1,6 +1,7 @@
 //! Engine tests: compact builders for a patient's history, results and reviews, and the tables
 //! that use them (one row per clinical situation).
 
+mod dump;
 mod eligibility;
 mod items;
 mod properties;
@@ -197,7 +198,7 @@ pub(super) fn review(item: Option<ItemId>, action: ReviewAction, on: &str) -> Re
         item,
         action,
         note: None,
-        by: "dr-a".to_owned(),
+        by: "dr-a".into(),
         at: Utc.from_utc_datetime(&d(on).and_hms_opt(12, 0, 0).unwrap()),
     }
 }

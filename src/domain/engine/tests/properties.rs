@@ -135,7 +135,7 @@ fn reviews() -> impl Strategy<Value = Vec<Review>> {
     proptest::collection::vec(one, 0..4)
 }
 
-fn patient() -> impl Strategy<Value = Patient> {
+pub(super) fn patient() -> impl Strategy<Value = Patient> {
     (
         proptest::collection::vec(pregnancy(), 0..9),
         proptest::collection::vec(result(), 0..25),
