@@ -375,6 +375,39 @@ where
     })
 }
 
+/// A nullable id column read as text, typed: the `deserialize_as` of an `Option<…Id>` row field
+/// (`#[diesel(deserialize_as = NullableId<PatientId>)]`). A stored id that is not a UUID is an
+/// error, logged and counted under the id type's name (see [`typed_id`]).
+pub struct NullableId<T>(Option<T>);
+
+impl<T, DB> diesel::deserialize::Queryable<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>
+    for NullableId<T>
+where
+    DB: diesel::backend::Backend,
+    Option<String>: diesel::deserialize::FromStaticSqlRow<
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        DB,
+    >,
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    type Row = Option<String>;
+
+    fn build(row: Option<String>) -> diesel::deserialize::Result<Self> {
+        let kind = std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("id");
+        let id = row.map(|id| typed_id(kind, &id)).transpose()?;
+        Ok(NullableId(id))
+    }
+}
+
+impl<T> From<NullableId<T>> for Option<T> {
+    fn from(id: NullableId<T>) -> Self {
+        id.0
+    }
+}
+
 /// The error of a write that kept losing a race to concurrent writers: classified as contention,
 /// so the unit of work runs the whole transaction again (and answers 503, never 500, if it must
 /// give up).
