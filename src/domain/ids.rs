@@ -76,6 +76,8 @@ typed_id!(/// A clinic-wide re-evaluation job.
     JobId);
 typed_id!(/// A message received from a lab feed (its row in the message log).
     LabMessageId);
+typed_id!(/// A change of profile choice (a clinic's default or a patient's own profile).
+    ProfileChoiceId);
 typed_id!(/// A CDS Hooks card or suggestion issued to an EHR: the `uuid` the EHR names in feedback
     /// (a card's own row has the card's id as both its id and its card id).
     CardId);
