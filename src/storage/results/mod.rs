@@ -6,7 +6,7 @@ mod write;
 
 pub use write::record;
 
-use crate::domain::ids::{ClinicId, PatientId, ResultId};
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ResultId};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -26,7 +26,8 @@ pub struct ResultRow {
     pub patient_id: PatientId,
     pub test: String,
     pub subject: String,
-    pub pregnancy_id: Option<String>,
+    #[diesel(deserialize_as = super::NullableId<PregnancyId>)]
+    pub pregnancy_id: Option<PregnancyId>,
     pub source: String,
     pub accession: Option<String>,
     pub latest_version: i32,
