@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::audit_log;
-use super::{AnyConnection, NullableId};
+use super::{AnyConnection, NullableId, StoredId};
 use crate::domain::ids::{AuditEntryId, ClinicId, PatientId};
 
 /// An audit row to append.
@@ -64,7 +64,7 @@ impl<'a> From<&'a NewAuditRow> for StoredAuditRow<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<AuditEntryId>)]
     pub id: AuditEntryId,
     pub at: NaiveDateTime,
     #[diesel(deserialize_as = String)]

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{cds_issued, cds_jti};
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::ids::{CardId, ClinicId, PatientId};
 
 /// Records a JWT id; `Ok(false)` when this issuer already used it.
@@ -39,15 +39,15 @@ pub fn prune_jti(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = cds_issued)]
 pub struct IssuedRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<CardId>)]
     pub id: CardId,
     /// `card` or `suggestion`.
     pub kind: String,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<CardId>)]
     pub card_id: CardId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>)]
     pub patient_id: PatientId,
     pub item: Option<String>,
     pub hook_instance: String,

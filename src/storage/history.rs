@@ -11,17 +11,17 @@ use super::reviews::ReviewRow;
 use super::schema::{
     patients, pregnancies, pregnancy_revisions, profile_choices, result_versions, results, reviews,
 };
-use super::{AnyConnection, NullableId};
+use super::{AnyConnection, NullableId, StoredId};
 use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ProfileChoiceId};
 
 /// One state a pregnancy was written in (`deleted` when the write was its deletion).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pregnancy_revisions)]
 pub struct PregnancyRevisionRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PregnancyId>, serialize_as = String)]
     pub pregnancy_id: PregnancyId,
     pub revision: i32,
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,
@@ -41,7 +41,7 @@ pub struct PregnancyRevisionRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = profile_choices)]
 pub struct ProfileChoiceRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<ProfileChoiceId>)]
     pub id: ProfileChoiceId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{patients, reevaluation_jobs};
-use super::{AnyConnection, NullableId};
+use super::{AnyConnection, NullableId, StoredId};
 use crate::domain::ids::{ClinicId, JobId, PatientId};
 
 /// A job still being worked through.
@@ -18,7 +18,7 @@ pub const SUPERSEDED: &str = "superseded";
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reevaluation_jobs)]
 pub struct JobRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<JobId>)]
     pub id: JobId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,

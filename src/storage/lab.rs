@@ -8,13 +8,13 @@ use diesel::prelude::*;
 
 use super::patients::PatientRow;
 use super::schema::{lab_messages, patients};
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::ids::{ClinicId, LabMessageId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lab_messages)]
 pub struct LabMessageRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<LabMessageId>)]
     pub id: LabMessageId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::schema::{patients, worklist_items, worklist_summaries};
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::checklist::ItemStatus;
 use crate::domain::ids::{ClinicId, PatientId};
 use crate::domain::item::ItemId;
@@ -15,7 +15,7 @@ use crate::domain::item::ItemId;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_summaries)]
 pub struct SummaryRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub clinic_id: ClinicId,
@@ -39,7 +39,7 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_items)]
 pub struct ItemRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     pub item: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
