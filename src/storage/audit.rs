@@ -26,9 +26,10 @@ pub struct NewAuditRow {
     pub outcome: &'static str,
 }
 
-/// A [`NewAuditRow`] as stored (ids as text).
+/// A [`NewAuditRow`] as stored (ids as text). `None` binds NULL, not DEFAULT, so a batch of rows
+/// is one statement on SQLite too.
 #[derive(Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 struct StoredAuditRow<'a> {
     id: String,
     at: NaiveDateTime,
