@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::pagination::{Page, PageParams};
 use super::state::AppState;
 use crate::auth::{Caller, Role};
+use crate::domain::ids::{AuditEntryId, PatientId};
 use crate::storage::audit::{self, AuditFilter, AuditRow};
 
 /// Filters of the audit log.
@@ -50,7 +51,7 @@ pub struct AuditEntry {
 impl From<AuditRow> for AuditEntry {
     fn from(r: AuditRow) -> Self {
         AuditEntry {
-            id: r.id,
+            id: r.id.to_string(),
             at: r.at.and_utc(),
             actor: r.actor,
             roles: r
@@ -59,7 +60,7 @@ impl From<AuditRow> for AuditEntry {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            patient_id: r.patient_id,
+            patient_id: r.patient_id.map(|p| p.to_string()),
             action: r.action,
             resource_type: r.resource_type,
             resource_id: r.resource_id,
@@ -96,7 +97,7 @@ pub async fn list_audit(
     let limit = page.limit()?;
     let after = page.position()?.map(|p| parse_position(&p)).transpose()?;
     let filter = AuditFilter {
-        patient_id: q.patient_id.map(|p| p.to_string()),
+        patient_id: q.patient_id.map(PatientId::from),
         actor: q.actor,
         action: q.action,
         since: q.since.map(|t| t.naive_utc()),
@@ -121,12 +122,12 @@ fn position_of(row: &AuditRow) -> String {
     format!("{}|{}", row.at.and_utc().timestamp_micros(), row.id)
 }
 
-fn parse_position(p: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
+fn parse_position(p: &str) -> Result<(chrono::NaiveDateTime, AuditEntryId), ApiError> {
     let bad = || ApiError::field("cursor", "is not a cursor this service issued");
     let (micros, id) = p.split_once('|').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let at = DateTime::from_timestamp_micros(micros)
         .ok_or_else(bad)?
         .naive_utc();
-    Ok((at, id.to_owned()))
+    Ok((at, id.parse().map_err(|_| bad())?))
 }

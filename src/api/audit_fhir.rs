@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::auth::{Caller, Role};
+use crate::domain::ids::AuditEntryId;
 use crate::ingest::Canon;
 use crate::storage::audit::{self, AuditRow};
 
@@ -97,9 +98,9 @@ pub async fn get_audit_event(
     if !caller.has(Role::Admin) {
         return Err(ApiError::Forbidden);
     }
-    let id = path.into_inner().to_string();
+    let id = AuditEntryId::from(path.into_inner());
     let row = state
-        .db(move |conn| Ok(audit::find(conn, &caller.clinic, &id)?))
+        .db(move |conn| Ok(audit::find(conn, &caller.clinic, id)?))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()

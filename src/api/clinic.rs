@@ -99,7 +99,7 @@ impl TryFrom<JobRow> for Reevaluation {
             }
         };
         Ok(Reevaluation {
-            id: row.id,
+            id: row.id.to_string(),
             state,
             profile: row.profile,
             done: row.done,

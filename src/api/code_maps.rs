@@ -112,7 +112,7 @@ pub async fn create_code_map(
     require_admin(&caller)?;
     let input = body.into_inner();
     let row = code_maps::CodeMapRow {
-        clinic_id: caller.clinic.as_str().to_owned(),
+        clinic_id: caller.clinic.clone(),
         system: input.system.trim().to_owned(),
         code: input.code.trim().to_owned(),
         test: input.test.as_str().to_owned(),

@@ -136,7 +136,7 @@ where
         let claim = match &key {
             Some(key) => {
                 let row = IdempotencyRow {
-                    clinic_id: caller.clinic.as_str().to_owned(),
+                    clinic_id: caller.clinic.clone(),
                     caller: caller.sub.clone(),
                     idempotency_key: key.clone(),
                     request_hash: hash.clone(),

@@ -108,7 +108,7 @@ pub async fn create_profile(
         )
     })?;
     let row = clinic_profiles::ClinicProfileRow {
-        clinic_id: caller.clinic.as_str().to_owned(),
+        clinic_id: caller.clinic.clone(),
         id: derived.id.clone(),
         based_on: base.id.clone(),
         definition: serde_json::to_string(&derived).map_err(ApiError::internal)?,

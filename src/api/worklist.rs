@@ -257,7 +257,7 @@ pub async fn get_worklist(
             .flatten();
         let accesses = ids
             .iter()
-            .map(|id| Access::new("read", "worklist", id, id))
+            .map(|id| Access::new("read", "worklist", *id, id))
             .collect();
         let views = rows
             .into_iter()

@@ -70,6 +70,17 @@ typed_id!(/// A result (all its versions share this id).
     ResultId);
 typed_id!(/// A clinician's review action on a checklist item or on the patient's workup.
     ReviewId);
+typed_id!(/// A row of the audit trail.
+    AuditEntryId);
+typed_id!(/// A clinic-wide re-evaluation job.
+    JobId);
+typed_id!(/// A message received from a lab feed (its row in the message log).
+    LabMessageId);
+typed_id!(/// A change of profile choice (a clinic's default or a patient's own profile).
+    ProfileChoiceId);
+typed_id!(/// A CDS Hooks card or suggestion issued to an EHR: the `uuid` the EHR names in feedback
+    /// (a card's own row has the card's id as both its id and its card id).
+    CardId);
 
 /// The clinic a token belongs to (the JWT `org` claim). Opaque text chosen by the identity provider.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

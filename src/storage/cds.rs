@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{cds_issued, cds_jti};
-use super::AnyConnection;
-use crate::domain::ids::ClinicId;
+use super::{AnyConnection, StoredId};
+use crate::domain::ids::{CardId, ClinicId, PatientId};
 
 /// Records a JWT id; `Ok(false)` when this issuer already used it.
 pub fn claim_jti(
@@ -36,24 +36,58 @@ pub fn prune_jti(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult
 }
 
 /// A card or suggestion issued to an EHR.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = cds_issued)]
 pub struct IssuedRow {
-    pub id: String,
+    #[diesel(deserialize_as = StoredId<CardId>)]
+    pub id: CardId,
     /// `card` or `suggestion`.
     pub kind: String,
-    pub card_id: String,
-    pub clinic_id: String,
-    pub patient_id: String,
+    #[diesel(deserialize_as = StoredId<CardId>)]
+    pub card_id: CardId,
+    #[diesel(deserialize_as = String)]
+    pub clinic_id: ClinicId,
+    #[diesel(deserialize_as = StoredId<PatientId>)]
+    pub patient_id: PatientId,
     pub item: Option<String>,
     pub hook_instance: String,
     pub issued_at: NaiveDateTime,
 }
 
+/// An [`IssuedRow`] as stored (ids as text).
+#[derive(Insertable)]
+#[diesel(table_name = cds_issued)]
+struct StoredIssuedRow<'a> {
+    id: String,
+    kind: &'a str,
+    card_id: String,
+    clinic_id: &'a str,
+    patient_id: String,
+    item: Option<&'a str>,
+    hook_instance: &'a str,
+    issued_at: NaiveDateTime,
+}
+
+impl<'a> From<&'a IssuedRow> for StoredIssuedRow<'a> {
+    fn from(row: &'a IssuedRow) -> Self {
+        StoredIssuedRow {
+            id: row.id.to_string(),
+            kind: &row.kind,
+            card_id: row.card_id.to_string(),
+            clinic_id: row.clinic_id.as_str(),
+            patient_id: row.patient_id.to_string(),
+            item: row.item.as_deref(),
+            hook_instance: &row.hook_instance,
+            issued_at: row.issued_at,
+        }
+    }
+}
+
 pub fn record_issued(conn: &mut AnyConnection, rows: &[IssuedRow]) -> QueryResult<()> {
     for chunk in rows.chunks(100) {
+        let chunk: Vec<StoredIssuedRow> = chunk.iter().map(StoredIssuedRow::from).collect();
         super::per_backend!(&mut *conn, |c| diesel::insert_into(cds_issued::table)
-            .values(chunk)
+            .values(&chunk)
             .execute(c))?;
     }
     Ok(())
@@ -63,10 +97,10 @@ pub fn record_issued(conn: &mut AnyConnection, rows: &[IssuedRow]) -> QueryResul
 pub fn find_card(
     conn: &mut AnyConnection,
     clinic_id: &ClinicId,
-    card_id: &str,
+    card_id: CardId,
 ) -> QueryResult<Vec<IssuedRow>> {
     cds_issued::table
-        .filter(cds_issued::card_id.eq(card_id))
+        .filter(cds_issued::card_id.eq(card_id.to_string()))
         .filter(cds_issued::clinic_id.eq(clinic_id.as_str()))
         .select(IssuedRow::as_select())
         .load(conn)

@@ -10,7 +10,8 @@ use crate::domain::ids::ClinicId;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clinic_profiles)]
 pub struct ClinicProfileRow {
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub id: String,
     pub based_on: String,
     /// The whole derived profile, as JSON.
@@ -21,7 +22,7 @@ pub struct ClinicProfileRow {
 
 pub fn insert(conn: &mut AnyConnection, row: &ClinicProfileRow) -> QueryResult<()> {
     diesel::insert_into(clinic_profiles::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }

@@ -10,7 +10,8 @@ use crate::domain::ids::ClinicId;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = code_maps)]
 pub struct CodeMapRow {
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub system: String,
     pub code: String,
     pub test: String,
@@ -21,12 +22,12 @@ pub struct CodeMapRow {
 /// Inserts the mapping unless (clinic, system, code) is already mapped; returns the stored row.
 pub fn insert_or_get(conn: &mut AnyConnection, row: &CodeMapRow) -> QueryResult<CodeMapRow> {
     super::per_backend!(&mut *conn, |c| diesel::insert_into(code_maps::table)
-        .values(row)
+        .values(row.clone())
         .on_conflict((code_maps::clinic_id, code_maps::system, code_maps::code))
         .do_nothing()
         .execute(c))?;
     code_maps::table
-        .find((&row.clinic_id, &row.system, &row.code))
+        .find((row.clinic_id.as_str(), &row.system, &row.code))
         .select(CodeMapRow::as_select())
         .first(conn)
 }

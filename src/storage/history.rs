@@ -11,17 +11,17 @@ use super::reviews::ReviewRow;
 use super::schema::{
     patients, pregnancies, pregnancy_revisions, profile_choices, result_versions, results, reviews,
 };
-use super::AnyConnection;
-use crate::domain::ids::{ClinicId, PatientId, PregnancyId};
+use super::{AnyConnection, NullableId, StoredId};
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ProfileChoiceId};
 
 /// One state a pregnancy was written in (`deleted` when the write was its deletion).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pregnancy_revisions)]
 pub struct PregnancyRevisionRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PregnancyId>, serialize_as = String)]
     pub pregnancy_id: PregnancyId,
     pub revision: i32,
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,
@@ -38,12 +38,15 @@ pub struct PregnancyRevisionRow {
 }
 
 /// A change of profile choice: `patient_id` `None` is the clinic default.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = profile_choices)]
 pub struct ProfileChoiceRow {
-    pub id: String,
-    pub clinic_id: String,
-    pub patient_id: Option<String>,
+    #[diesel(deserialize_as = StoredId<ProfileChoiceId>)]
+    pub id: ProfileChoiceId,
+    #[diesel(deserialize_as = String)]
+    pub clinic_id: ClinicId,
+    #[diesel(deserialize_as = NullableId<PatientId>)]
+    pub patient_id: Option<PatientId>,
     pub previous: Option<String>,
     pub chosen: Option<String>,
     pub recorded_at: NaiveDateTime,
@@ -202,7 +205,7 @@ pub fn record_patient_profile(
     else {
         return Ok(());
     };
-    append_choice(conn, clinic_id, Some(patient_id), previous, chosen)
+    append_choice(conn, &clinic_id, Some(patient_id), previous, chosen)
 }
 
 /// Records that the clinic default profile changes to `chosen`. Call before the update, in its
@@ -215,18 +218,12 @@ pub fn record_clinic_default(
     let previous = super::clinics::get(conn, clinic_id)
         .optional()?
         .map(|c| c.default_profile);
-    append_choice(
-        conn,
-        clinic_id.as_str().to_owned(),
-        None,
-        previous,
-        Some(chosen),
-    )
+    append_choice(conn, clinic_id.as_str(), None, previous, Some(chosen))
 }
 
 fn append_choice(
     conn: &mut AnyConnection,
-    clinic_id: String,
+    clinic_id: &str,
     patient_id: Option<PatientId>,
     previous: Option<String>,
     chosen: Option<&str>,
@@ -234,16 +231,15 @@ fn append_choice(
     if previous.as_deref() == chosen {
         return Ok(());
     }
-    let row = ProfileChoiceRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        clinic_id,
-        patient_id: patient_id.map(|p| p.to_string()),
-        previous,
-        chosen: chosen.map(str::to_owned),
-        recorded_at: super::now(),
-    };
     diesel::insert_into(profile_choices::table)
-        .values(&row)
+        .values((
+            profile_choices::id.eq(ProfileChoiceId::new().to_string()),
+            profile_choices::clinic_id.eq(clinic_id),
+            profile_choices::patient_id.eq(patient_id.map(|p| p.to_string())),
+            profile_choices::previous.eq(previous),
+            profile_choices::chosen.eq(chosen),
+            profile_choices::recorded_at.eq(super::now()),
+        ))
         .execute(conn)
         .map(|_| ())
 }

@@ -7,11 +7,13 @@ use diesel::prelude::*;
 
 use super::schema::idempotency_keys;
 use super::AnyConnection;
+use crate::domain::ids::ClinicId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotencyRow {
-    pub clinic_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub clinic_id: ClinicId,
     pub caller: String,
     pub idempotency_key: String,
     pub request_hash: String,
@@ -28,14 +30,15 @@ pub fn claim(
 ) -> QueryResult<Option<IdempotencyRow>> {
     let inserted =
         super::per_backend!(&mut *conn, |c| diesel::insert_into(idempotency_keys::table)
-            .values(row)
+            // Cheap to copy: a claim carries no response yet.
+            .values(row.clone())
             .on_conflict_do_nothing()
             .execute(c))?;
     if inserted == 1 {
         return Ok(None);
     }
     idempotency_keys::table
-        .find((&row.clinic_id, &row.caller, &row.idempotency_key))
+        .find((row.clinic_id.as_str(), &row.caller, &row.idempotency_key))
         .select(IdempotencyRow::as_select())
         .first(conn)
         .optional()
@@ -50,7 +53,7 @@ pub fn complete(
     body: &str,
 ) -> QueryResult<()> {
     diesel::update(idempotency_keys::table.find((
-        &row.clinic_id,
+        row.clinic_id.as_str(),
         &row.caller,
         &row.idempotency_key,
     )))

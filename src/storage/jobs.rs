@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{patients, reevaluation_jobs};
-use super::AnyConnection;
-use crate::domain::ids::{ClinicId, PatientId};
+use super::{AnyConnection, NullableId, StoredId};
+use crate::domain::ids::{ClinicId, JobId, PatientId};
 
 /// A job still being worked through.
 pub const RUNNING: &str = "running";
@@ -15,18 +15,20 @@ pub const DONE: &str = "done";
 /// A later change of the default took over before this job finished.
 pub const SUPERSEDED: &str = "superseded";
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reevaluation_jobs)]
 pub struct JobRow {
-    pub id: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<JobId>)]
+    pub id: JobId,
+    #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,
     pub profile: String,
     pub state: String,
     pub done: i32,
     pub total: i32,
     /// The last patient id re-evaluated (ids are processed in ascending order).
-    pub cursor: Option<String>,
+    #[diesel(deserialize_as = NullableId<PatientId>)]
+    pub cursor: Option<PatientId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
@@ -34,7 +36,18 @@ pub struct JobRow {
 
 pub fn insert(conn: &mut AnyConnection, row: &JobRow) -> QueryResult<()> {
     diesel::insert_into(reevaluation_jobs::table)
-        .values(row.clone())
+        .values((
+            reevaluation_jobs::id.eq(row.id.to_string()),
+            reevaluation_jobs::clinic_id.eq(row.clinic_id.as_str()),
+            reevaluation_jobs::profile.eq(&row.profile),
+            reevaluation_jobs::state.eq(&row.state),
+            reevaluation_jobs::done.eq(row.done),
+            reevaluation_jobs::total.eq(row.total),
+            reevaluation_jobs::cursor.eq(row.cursor.map(|c| c.to_string())),
+            reevaluation_jobs::created_at.eq(row.created_at),
+            reevaluation_jobs::updated_at.eq(row.updated_at),
+            reevaluation_jobs::finished_at.eq(row.finished_at),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -92,16 +105,16 @@ pub fn claim_oldest_running(conn: &mut AnyConnection) -> QueryResult<Option<JobR
 /// Records a chunk's progress; `finished` ends the job.
 pub fn advance(
     conn: &mut AnyConnection,
-    id: &str,
-    cursor: Option<&str>,
+    id: JobId,
+    cursor: Option<PatientId>,
     done: i32,
     total: i32,
     finished: bool,
 ) -> QueryResult<()> {
     let now = super::now();
-    diesel::update(reevaluation_jobs::table.find(id))
+    diesel::update(reevaluation_jobs::table.find(id.to_string()))
         .set((
-            reevaluation_jobs::cursor.eq(cursor),
+            reevaluation_jobs::cursor.eq(cursor.map(|c| c.to_string())),
             reevaluation_jobs::done.eq(done),
             reevaluation_jobs::total.eq(total),
             reevaluation_jobs::state.eq(if finished { DONE } else { RUNNING }),
@@ -126,7 +139,7 @@ pub fn count_on_default(conn: &mut AnyConnection, clinic_id: &ClinicId) -> Query
 pub fn on_default_after(
     conn: &mut AnyConnection,
     clinic_id: &ClinicId,
-    cursor: Option<&str>,
+    cursor: Option<PatientId>,
     limit: i64,
 ) -> QueryResult<Vec<PatientId>> {
     let mut query = patients::table
@@ -138,7 +151,7 @@ pub fn on_default_after(
         .limit(limit)
         .into_boxed();
     if let Some(after) = cursor {
-        query = query.filter(patients::id.gt(after.to_owned()));
+        query = query.filter(patients::id.gt(after.to_string()));
     }
     super::typed_ids("patients", query.load(conn)?)
 }

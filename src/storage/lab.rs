@@ -8,14 +8,16 @@ use diesel::prelude::*;
 
 use super::patients::PatientRow;
 use super::schema::{lab_messages, patients};
-use super::AnyConnection;
-use crate::domain::ids::ClinicId;
+use super::{AnyConnection, StoredId};
+use crate::domain::ids::{ClinicId, LabMessageId};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lab_messages)]
 pub struct LabMessageRow {
-    pub id: String,
-    pub clinic_id: String,
+    #[diesel(deserialize_as = StoredId<LabMessageId>)]
+    pub id: LabMessageId,
+    #[diesel(deserialize_as = String)]
+    pub clinic_id: ClinicId,
     /// `json`, `fhir` or `hl7v2`.
     pub feed: String,
     pub message_key: Option<String>,
@@ -32,11 +34,53 @@ pub struct LabMessageRow {
     pub response_body: Option<String>,
 }
 
+/// A [`LabMessageRow`] as stored (ids as text), borrowed: the body is not copied.
+#[derive(Insertable)]
+#[diesel(table_name = lab_messages)]
+struct StoredLabMessage<'a> {
+    id: String,
+    clinic_id: &'a str,
+    feed: &'a str,
+    message_key: Option<&'a str>,
+    request_hash: &'a str,
+    received_by: &'a str,
+    received_at: NaiveDateTime,
+    content_type: &'a str,
+    body: &'a str,
+    outcome: &'a str,
+    detail: Option<&'a str>,
+    response_status: Option<i32>,
+    response_content_type: Option<&'a str>,
+    response_body: Option<&'a str>,
+}
+
+impl<'a> From<&'a LabMessageRow> for StoredLabMessage<'a> {
+    fn from(row: &'a LabMessageRow) -> Self {
+        StoredLabMessage {
+            id: row.id.to_string(),
+            clinic_id: row.clinic_id.as_str(),
+            feed: &row.feed,
+            message_key: row.message_key.as_deref(),
+            request_hash: &row.request_hash,
+            received_by: &row.received_by,
+            received_at: row.received_at,
+            content_type: &row.content_type,
+            body: &row.body,
+            outcome: &row.outcome,
+            detail: row.detail.as_deref(),
+            response_status: row.response_status,
+            response_content_type: row.response_content_type.as_deref(),
+            response_body: row.response_body.as_deref(),
+        }
+    }
+}
+
 /// Claims a message key, scoped by (clinic, feed, sending lab). Returns `None` when the key is new (the row is now ours, inside the
 /// caller's transaction), or the earlier message when this is a retry.
 pub fn claim(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<Option<LabMessageRow>> {
+    let stored = StoredLabMessage::from(row);
     let inserted = super::per_backend!(&mut *conn, |c| diesel::insert_into(lab_messages::table)
-        .values(row)
+        .values(&stored)
         .on_conflict_do_nothing()
         .execute(c))?;
     if inserted == 1 {
@@ -44,7 +88,7 @@ pub fn claim(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<Optio
     }
     let key = row.message_key.as_deref().unwrap_or_default();
     lab_messages::table
-        .filter(lab_messages::clinic_id.eq(&row.clinic_id))
+        .filter(lab_messages::clinic_id.eq(row.clinic_id.as_str()))
         .filter(lab_messages::feed.eq(&row.feed))
         .filter(lab_messages::received_by.eq(&row.received_by))
         .filter(lab_messages::message_key.eq(key))
@@ -57,21 +101,21 @@ pub fn claim(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<Optio
 /// outcome and the response to replay.
 pub fn insert(conn: &mut AnyConnection, row: &LabMessageRow) -> QueryResult<()> {
     diesel::insert_into(lab_messages::table)
-        .values(row)
+        .values(StoredLabMessage::from(row))
         .execute(conn)
         .map(|_| ())
 }
 
 pub fn complete(
     conn: &mut AnyConnection,
-    id: &str,
+    id: LabMessageId,
     outcome: &str,
     detail: Option<&str>,
     status: i32,
     content_type: &str,
     body: &str,
 ) -> QueryResult<()> {
-    diesel::update(lab_messages::table.find(id))
+    diesel::update(lab_messages::table.find(id.to_string()))
         .set((
             lab_messages::outcome.eq(outcome),
             lab_messages::detail.eq(detail),
@@ -85,8 +129,8 @@ pub fn complete(
 
 /// Gives a claimed key back (the message was rejected): a corrected retry under the same key is
 /// then processed instead of replaying the rejection.
-pub fn release_key(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
-    diesel::update(lab_messages::table.find(id))
+pub fn release_key(conn: &mut AnyConnection, id: LabMessageId) -> QueryResult<()> {
+    diesel::update(lab_messages::table.find(id.to_string()))
         .set(lab_messages::message_key.eq(None::<String>))
         .execute(conn)
         .map(|_| ())
@@ -95,11 +139,11 @@ pub fn release_key(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
 /// The message log of a clinic, newest first (for tests and support).
 pub fn list(
     conn: &mut AnyConnection,
-    clinic_id: &str,
+    clinic_id: &ClinicId,
     limit: i64,
 ) -> QueryResult<Vec<LabMessageRow>> {
     lab_messages::table
-        .filter(lab_messages::clinic_id.eq(clinic_id))
+        .filter(lab_messages::clinic_id.eq(clinic_id.as_str()))
         .order((lab_messages::received_at.desc(), lab_messages::id.desc()))
         .limit(limit)
         .select(LabMessageRow::as_select())

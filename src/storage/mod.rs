@@ -363,11 +363,101 @@ pub(crate) fn typed_id<T>(table: &'static str, id: &str) -> QueryResult<T>
 where
     T: std::str::FromStr<Err = uuid::Error>,
 {
-    id.parse().map_err(|e: uuid::Error| {
-        crate::metrics::count_unreadable_row(table);
-        tracing::error!(table, id, error = %e, "stored id is not a UUID");
-        diesel::result::Error::DeserializationError(Box::new(e))
+    id.parse().map_err(|e| {
+        diesel::result::Error::DeserializationError(Box::new(unreadable_id(table, id, e)))
     })
+}
+
+/// Logs and counts a stored id that is not a UUID; the error then fails the request.
+fn unreadable_id(table: &str, id: &str, e: uuid::Error) -> uuid::Error {
+    crate::metrics::count_unreadable_row(table);
+    tracing::error!(table, id, error = %e, "stored id is not a UUID");
+    e
+}
+
+/// An id column read as text, typed: the `deserialize_as` of a `…Id` row field
+/// (`#[diesel(deserialize_as = StoredId<PatientId>)]`). A stored id that is not a UUID is an
+/// error, logged and counted under the id type's name (see [`typed_id`]).
+pub struct StoredId<T>(T);
+
+impl<T, DB> diesel::deserialize::Queryable<diesel::sql_types::Text, DB> for StoredId<T>
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromStaticSqlRow<diesel::sql_types::Text, DB>,
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    type Row = String;
+
+    fn build(row: String) -> diesel::deserialize::Result<Self> {
+        match row.parse() {
+            Ok(id) => Ok(StoredId(id)),
+            Err(e) => Err(Box::new(unreadable_id(id_kind::<T>(), &row, e))),
+        }
+    }
+}
+
+/// `From<StoredId<Id>> for Id`, one impl per id type (a blanket impl would overlap `From<T> for T`).
+macro_rules! stored_ids {
+    ($($id:ident),*) => {
+        $(impl From<StoredId<crate::domain::ids::$id>> for crate::domain::ids::$id {
+            fn from(id: StoredId<crate::domain::ids::$id>) -> Self {
+                id.0
+            }
+        })*
+    };
+}
+stored_ids!(
+    PatientId,
+    PregnancyId,
+    ResultId,
+    ReviewId,
+    AuditEntryId,
+    JobId,
+    LabMessageId,
+    CardId,
+    ProfileChoiceId
+);
+
+/// The label an unreadable id is counted under: its type's name (`PatientId`).
+fn id_kind<T>() -> &'static str {
+    std::any::type_name::<T>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("id")
+}
+
+/// A nullable id column read as text, typed: the `deserialize_as` of an `Option<…Id>` row field
+/// (`#[diesel(deserialize_as = NullableId<PatientId>)]`). A stored id that is not a UUID is an
+/// error, logged and counted under the id type's name (see [`typed_id`]).
+pub struct NullableId<T>(Option<T>);
+
+impl<T, DB> diesel::deserialize::Queryable<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>
+    for NullableId<T>
+where
+    DB: diesel::backend::Backend,
+    Option<String>: diesel::deserialize::FromStaticSqlRow<
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        DB,
+    >,
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    type Row = Option<String>;
+
+    fn build(row: Option<String>) -> diesel::deserialize::Result<Self> {
+        let id = row
+            .map(|id| {
+                id.parse()
+                    .map_err(|e| unreadable_id(id_kind::<T>(), &id, e))
+            })
+            .transpose()?;
+        Ok(NullableId(id))
+    }
+}
+
+impl<T> From<NullableId<T>> for Option<T> {
+    fn from(id: NullableId<T>) -> Self {
+        id.0
+    }
 }
 
 /// The error of a write that kept losing a race to concurrent writers: classified as contention,

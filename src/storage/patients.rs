@@ -4,13 +4,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::patients;
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::ids::{ClinicId, PatientId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = patients)]
 pub struct PatientRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>)]
     pub id: PatientId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,

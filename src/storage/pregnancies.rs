@@ -4,15 +4,15 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::pregnancies;
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::ids::{PatientId, PregnancyId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = pregnancies)]
 pub struct PregnancyRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PregnancyId>)]
     pub id: PregnancyId,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>)]
     pub patient_id: PatientId,
     pub outcome: String,
     pub ended_on: Option<NaiveDate>,

@@ -4,15 +4,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::reviews;
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::ids::{PatientId, ReviewId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reviews)]
 pub struct ReviewRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<ReviewId>, serialize_as = String)]
     pub id: ReviewId,
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     pub item: Option<String>,
     pub action: String,

@@ -8,7 +8,7 @@ use diesel::sql_types::Bool;
 
 use super::patients::PatientRow;
 use super::schema::{clinics, patients, worklist_items, worklist_summaries};
-use super::AnyConnection;
+use super::{AnyConnection, StoredId};
 use crate::domain::checklist::ItemStatus;
 use crate::domain::ids::{ClinicId, PatientId};
 use crate::domain::item::ItemId;
@@ -16,7 +16,7 @@ use crate::domain::item::ItemId;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_summaries)]
 pub struct SummaryRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub clinic_id: ClinicId,
@@ -40,7 +40,7 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = worklist_items, treat_none_as_default_value = false)]
 pub struct ItemRow {
-    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>, serialize_as = String)]
     pub patient_id: PatientId,
     pub item: String,
     #[diesel(deserialize_as = String, serialize_as = String)]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::auth::Caller;
+use crate::domain::ids::{AuditEntryId, PatientId};
 use crate::storage::audit::{self, NewAuditRow};
 use crate::storage::{self, AnyConnection, Pool};
 
@@ -114,11 +115,12 @@ fn write(pool: &Pool, batch: &[Pending]) -> Result<(), String> {
 /// One access to patient data.
 #[derive(Debug, Clone)]
 pub struct Access {
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     /// `read`, `create`, `update`, `delete`, `ingest`, …
     pub action: &'static str,
     /// `patient`, `pregnancy`, `result`, `checklist`, `review`, …
     pub resource_type: &'static str,
+    /// Text: resources of several kinds (and CDS cards with a reason) are named here.
     pub resource_id: Option<String>,
     /// Whether the access changed the patient's record (her worklist summary is then
     /// re-evaluated): every action but `read`, unless marked [`Access::unchanged`].
@@ -129,11 +131,11 @@ impl Access {
     pub fn new(
         action: &'static str,
         resource_type: &'static str,
-        patient_id: impl ToString,
+        patient_id: PatientId,
         resource_id: impl ToString,
     ) -> Self {
         Self {
-            patient_id: Some(patient_id.to_string()),
+            patient_id: Some(patient_id),
             action,
             resource_type,
             resource_id: Some(resource_id.to_string()),
@@ -166,9 +168,9 @@ pub fn rows(caller: &Caller, request_id: &str, accesses: Vec<Access>) -> Vec<New
     accesses
         .into_iter()
         .map(|a| NewAuditRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: AuditEntryId::new(),
             at,
-            clinic_id: caller.clinic.as_str().to_owned(),
+            clinic_id: caller.clinic.clone(),
             actor: caller.sub.clone(),
             roles: roles.clone(),
             patient_id: a.patient_id,

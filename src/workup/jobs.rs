@@ -3,7 +3,7 @@
 //! short transaction that also advances the job's cursor, so a restart resumes where it stopped.
 //! Until a patient's turn comes, her checklist is evaluated on the fly (see `checklist_json`).
 
-use crate::domain::ids::ClinicId;
+use crate::domain::ids::{ClinicId, JobId};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -61,7 +61,7 @@ pub fn start(
     }
     let now = storage::now();
     let row = JobRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: JobId::new(),
         clinic_id: clinic_id.to_owned(),
         profile: profile.to_owned(),
         state: jobs::RUNNING.to_owned(),
@@ -83,7 +83,7 @@ pub fn run_chunk(conn: &mut AnyConnection, chunk: i64) -> QueryResult<Option<Job
         let Some(mut job) = jobs::claim_oldest_running(conn)? else {
             return Ok(None);
         };
-        let ids = jobs::on_default_after(conn, &job.clinic_id, job.cursor.as_deref(), chunk)?;
+        let ids = jobs::on_default_after(conn, &job.clinic_id, job.cursor, chunk)?;
         patients::lock_many(conn, &job.clinic_id, &ids)?;
         let today = super::record::clinic_today(conn, &job.clinic_id)?;
         for id in &ids {
@@ -99,16 +99,9 @@ pub fn run_chunk(conn: &mut AnyConnection, chunk: i64) -> QueryResult<Option<Job
             job.total.max(job.done)
         };
         if let Some(last) = ids.last() {
-            job.cursor = Some(last.to_string());
+            job.cursor = Some(*last);
         }
-        jobs::advance(
-            conn,
-            &job.id,
-            job.cursor.as_deref(),
-            job.done,
-            job.total,
-            finished,
-        )?;
+        jobs::advance(conn, job.id, job.cursor, job.done, job.total, finished)?;
         if finished {
             job.state = jobs::DONE.to_owned();
         }

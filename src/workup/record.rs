@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use diesel::QueryResult;
 
 use crate::domain::catalogue::TestCode;
-use crate::domain::ids::{PatientId, PregnancyId};
+use crate::domain::ids::PatientId;
 use crate::domain::item::ItemId;
 use crate::domain::pregnancy::{Complication, Conception, GestationalAge, Outcome, Pregnancy};
 use crate::domain::result::{
@@ -218,11 +218,7 @@ pub fn lab_result(row: &ResultRow, versions: &[ResultVersionRow]) -> Option<LabR
         id: row.id,
         test: TestCode::parse(&row.test)?,
         subject: Subject::parse(&row.subject)?,
-        pregnancy_id: row
-            .pregnancy_id
-            .as_deref()
-            .and_then(|p| p.parse().ok())
-            .map(PregnancyId),
+        pregnancy_id: row.pregnancy_id,
         versions: versions
             .iter()
             .map(result_version)

@@ -106,8 +106,7 @@ fn changed(accesses: &[Access]) -> BTreeSet<PatientId> {
     accesses
         .iter()
         .filter(|a| a.changed)
-        .filter_map(|a| a.patient_id.as_deref())
-        .filter_map(|id| id.parse().ok())
+        .filter_map(|a| a.patient_id)
         .collect()
 }
 

@@ -158,3 +158,16 @@ async fn an_audit_row_exports_as_a_fhir_audit_event_for_admins_of_its_clinic_onl
         "not_found",
     );
 }
+
+#[actix_web::test]
+async fn an_audit_cursor_that_names_no_row_is_refused() {
+    use base64::Engine;
+    let app = spawn_app().await;
+    // Well-formed base64 and a time, but no row id this service hands out.
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1700000000000000|x");
+    let res = app
+        .get(&format!("/v1/audit?cursor={forged}"), &app.admin())
+        .await;
+    let problem = assert_problem(&res, 422, "validation_failed");
+    assert!(problem.to_string().contains("cursor"), "{problem}");
+}

@@ -487,7 +487,8 @@ async fn feedback_records_accepted_orders_and_overrides_as_reviews_in_the_checkl
         "will reconsider after counselling"
     );
 
-    // Another clinic's EHR cannot give feedback on these cards; an unknown card is 404.
+    // Another clinic's EHR cannot give feedback on these cards; an unknown card, or one that is
+    // not a uuid, is 404.
     let path_token = sign(Algorithm::RS384, &claims(B_ISS, &cds.aud(&path)));
     assert_problem(
         &cds.call(&path, Some(&path_token), &feedback).await,
@@ -499,6 +500,13 @@ async fn feedback_records_accepted_orders_and_overrides_as_reviews_in_the_checkl
     let token = cds.token(Algorithm::RS384, RSA_ISS, &path);
     assert_problem(
         &cds.call(&path, Some(&token), &unknown).await,
+        404,
+        "not_found",
+    );
+    let malformed = json!({"feedback": [{"card": "not-a-card", "outcome": "accepted"}]});
+    let token = cds.token(Algorithm::RS384, RSA_ISS, &path);
+    assert_problem(
+        &cds.call(&path, Some(&token), &malformed).await,
         404,
         "not_found",
     );

@@ -2,6 +2,7 @@
 //! the message log (which no API exposes) straight through storage.
 #![allow(dead_code)]
 
+use rpl_workup::domain::ids::ClinicId;
 use rpl_workup::storage::{self, lab::LabMessageRow, Backend};
 use serde_json::{json, Value};
 
@@ -93,7 +94,8 @@ pub async fn result_of(app: &TestApp, patient: &str, id: &str) -> Value {
 pub fn messages(app: &TestApp) -> Vec<LabMessageRow> {
     let pool = storage::build_pool(Backend::from_url(&app.db.url).unwrap(), 1);
     let mut conn = pool.get().expect("database");
-    storage::lab::list(&mut conn, CLINIC_A, 1000).expect("message log")
+    let clinic = ClinicId::parse(CLINIC_A).expect("clinic id");
+    storage::lab::list(&mut conn, &clinic, 1000).expect("message log")
 }
 
 /// The HL7 segments of an ACK.

@@ -34,3 +34,45 @@ async fn a_pregnancy_row_that_does_not_parse_fails_the_checklist_and_is_counted(
         "{metrics}"
     );
 }
+
+#[actix_web::test]
+async fn an_audit_row_whose_patient_id_does_not_parse_fails_the_audit_read_and_is_counted() {
+    let app = spawn_app().await;
+    let p = app.create_patient(&json!({"mrn": "U-2"})).await;
+    let pool = storage::build_pool(Backend::from_url(&app.db.url).unwrap(), 1);
+    let mut conn = pool.get().expect("database");
+    conn.batch_execute(&format!(
+        "UPDATE audit_log SET patient_id = 'not-a-uuid' WHERE patient_id = '{p}'"
+    ))
+    .expect("update");
+    let res = app.get("/v1/audit", &app.admin()).await;
+    assert_problem(&res, 500, "internal_error");
+    let metrics = app
+        .send("GET", "/metrics", None, None, None, &[])
+        .await
+        .text();
+    assert!(
+        metrics.contains("rpl_unreadable_rows_total{table=\"PatientId\"}"),
+        "{metrics}"
+    );
+}
+
+#[actix_web::test]
+async fn an_audit_row_whose_id_does_not_parse_fails_the_audit_read_and_is_counted() {
+    let app = spawn_app().await;
+    app.create_patient(&json!({"mrn": "U-3"})).await;
+    let pool = storage::build_pool(Backend::from_url(&app.db.url).unwrap(), 1);
+    let mut conn = pool.get().expect("database");
+    conn.batch_execute("UPDATE audit_log SET id = 'not-a-uuid-' || id")
+        .expect("update");
+    let res = app.get("/v1/audit", &app.admin()).await;
+    assert_problem(&res, 500, "internal_error");
+    let metrics = app
+        .send("GET", "/metrics", None, None, None, &[])
+        .await
+        .text();
+    assert!(
+        metrics.contains("rpl_unreadable_rows_total{table=\"AuditEntryId\"}"),
+        "{metrics}"
+    );
+}

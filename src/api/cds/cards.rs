@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{Checklist, ChecklistItem, ItemStatus};
+use crate::domain::ids::CardId;
 use crate::domain::item::ItemId;
 use crate::domain::profile::{Profile, Requirement};
 
@@ -108,8 +109,8 @@ pub fn link_patient_page(
 /// What a card or suggestion uuid means, kept to record feedback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
-    pub id: String,
-    pub card_id: String,
+    pub id: CardId,
+    pub card_id: CardId,
     pub is_card: bool,
     pub item: Option<ItemId>,
 }
@@ -134,10 +135,6 @@ fn override_reasons() -> Vec<Coding> {
             display: (*display).to_owned(),
         })
         .collect()
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// Cuts a summary to the CDS Hooks limit (under 140 characters) on a character boundary.
@@ -201,7 +198,12 @@ fn service_request(
     Some(resource)
 }
 
-fn suggestion(item: &ChecklistItem, profile: &Profile, patient_ref: &str) -> Option<Suggestion> {
+fn suggestion(
+    item: &ChecklistItem,
+    profile: &Profile,
+    patient_ref: &str,
+    id: CardId,
+) -> Option<Suggestion> {
     let reason = format!("Recurrent pregnancy loss workup ({})", profile.title);
     let actions: Vec<Action> = to_order(item, profile)
         .into_iter()
@@ -220,7 +222,7 @@ fn suggestion(item: &ChecklistItem, profile: &Profile, patient_ref: &str) -> Opt
         .collect();
     (!actions.is_empty()).then(|| Suggestion {
         label: clip(&format!("Order {}", item.title.to_lowercase())),
-        uuid: new_id(),
+        uuid: id.to_string(),
         is_recommended: true,
         actions,
     })
@@ -268,7 +270,7 @@ pub fn cards(
         .collect();
 
     // The summary card, with a suggestion per outstanding item.
-    let summary_id = new_id();
+    let summary_id = CardId::new();
     let mut counts = Vec::new();
     for (n, label) in [
         (s.outstanding, "outstanding"),
@@ -314,10 +316,11 @@ pub fn cards(
         .iter()
         .filter(|i| i.status == ItemStatus::Outstanding)
         .filter_map(|i| {
-            let sug = suggestion(i, profile, patient_ref)?;
+            let id = CardId::new();
+            let sug = suggestion(i, profile, patient_ref, id)?;
             issued.push(Issued {
-                id: sug.uuid.clone(),
-                card_id: summary_id.clone(),
+                id,
+                card_id: summary_id,
                 is_card: false,
                 item: Some(i.id),
             });
@@ -325,13 +328,13 @@ pub fn cards(
         })
         .collect();
     issued.push(Issued {
-        id: summary_id.clone(),
-        card_id: summary_id.clone(),
+        id: summary_id,
+        card_id: summary_id,
         is_card: true,
         item: None,
     });
     cards.push(Card {
-        uuid: summary_id,
+        uuid: summary_id.to_string(),
         summary: clip(&format!("RPL workup ({}): {state}", checklist.profile.id)),
         detail,
         indicator: if s.abnormal > 0 || s.overdue > 0 {
@@ -355,21 +358,22 @@ pub fn cards(
         .iter()
         .filter(|i| i.status == ItemStatus::Abnormal || i.overdue)
     {
-        let card_id = new_id();
-        let suggestions: Vec<Suggestion> = suggestion(item, profile, patient_ref)
+        let card_id = CardId::new();
+        let suggestion_id = CardId::new();
+        let suggestions: Vec<Suggestion> = suggestion(item, profile, patient_ref, suggestion_id)
             .into_iter()
-            .inspect(|sug| {
+            .inspect(|_| {
                 issued.push(Issued {
-                    id: sug.uuid.clone(),
-                    card_id: card_id.clone(),
+                    id: suggestion_id,
+                    card_id,
                     is_card: false,
                     item: Some(item.id),
                 })
             })
             .collect();
         issued.push(Issued {
-            id: card_id.clone(),
-            card_id: card_id.clone(),
+            id: card_id,
+            card_id,
             is_card: true,
             item: Some(item.id),
         });
@@ -379,7 +383,7 @@ pub fn cards(
             "warning"
         };
         cards.push(Card {
-            uuid: card_id,
+            uuid: card_id.to_string(),
             summary: clip(&format!("{}: {}", item.title, status_phrase(item))),
             detail: item_detail(item),
             indicator: indicator.to_owned(),

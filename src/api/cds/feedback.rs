@@ -14,6 +14,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::RequestId;
 use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
+use crate::domain::ids::CardId;
 use crate::storage::{self, cds, patients, reviews};
 
 /// An accepted suggestion.
@@ -69,7 +70,7 @@ fn order_warning_feedback(
     n: usize,
     fb: &CardFeedback,
     patient_id: crate::domain::ids::PatientId,
-    card_id: &str,
+    card_id: CardId,
 ) -> Result<Access, ApiError> {
     match fb.outcome.as_str() {
         "accepted" => Ok(Access::new(
@@ -170,19 +171,17 @@ async fn record_feedback(
         let clinic = &caller.clinic;
         let mut accesses = Vec::new();
         for (n, fb) in input.feedback.iter().enumerate() {
-            let issued = cds::find_card(conn, clinic, &fb.card)?;
+            // A card that is not a uuid is one this clinic was never issued.
+            let card_id: CardId = fb.card.parse().map_err(|_| ApiError::NotFound)?;
+            let issued = cds::find_card(conn, clinic, card_id)?;
             let card = issued
                 .iter()
                 .find(|r| r.kind == "card" || r.kind == ORDER_WARNING)
                 .ok_or(ApiError::NotFound)?;
-            let patient = patients::find(
-                conn,
-                clinic,
-                card.patient_id.parse().map_err(ApiError::internal)?,
-            )?
-            .ok_or(ApiError::NotFound)?;
+            let patient =
+                patients::find(conn, clinic, card.patient_id)?.ok_or(ApiError::NotFound)?;
             if card.kind == ORDER_WARNING {
-                accesses.push(order_warning_feedback(n, fb, patient.id, &card.id)?);
+                accesses.push(order_warning_feedback(n, fb, patient.id, card.id)?);
                 continue;
             }
             let mut record = |conn: &mut storage::AnyConnection,
@@ -210,7 +209,7 @@ async fn record_feedback(
                     for s in &fb.accepted_suggestions {
                         let item = issued
                             .iter()
-                            .find(|r| r.kind == "suggestion" && r.id == s.id)
+                            .find(|r| r.kind == "suggestion" && s.id.parse().ok() == Some(r.id))
                             .and_then(|r| r.item.clone())
                             .ok_or_else(|| {
                                 ApiError::field(

@@ -16,6 +16,7 @@ use crate::api::state::AppState;
 use crate::api::unit_of_work::audited;
 use crate::domain::catalogue::TestCode;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
+use crate::domain::ids::CardId;
 use crate::domain::profile::Profile;
 use crate::ingest::Canon;
 use crate::ingest::LOINC_SYSTEM;
@@ -97,14 +98,14 @@ fn advised_against<'a>(
         .collect()
 }
 
-fn warning(item: &ChecklistItem, test: TestCode) -> Card {
+fn warning(item: &ChecklistItem, test: TestCode, id: CardId) -> Card {
     let r = &item.recommendation;
     let strength = serde_json::to_value(r.strength)
         .ok()
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
         .unwrap_or_default();
     Card {
-        uuid: uuid::Uuid::now_v7().to_string(),
+        uuid: id.to_string(),
         summary: clip(&format!(
             "{} is not recommended ({})",
             test.entry().title,
@@ -170,14 +171,17 @@ pub async fn cds_order_select(
             .map_err(|u| ApiError::internal(format!("unknown profile {}", u.0)))?;
         let mut cards: Vec<Card> = Vec::new();
         let mut seen = Vec::new();
+        let mut ids = Vec::new();
         for request in
             selected_requests(&hook.context.selections, hook.context.draft_orders.as_ref())
         {
             for test in ordered_tests(&request, &canon) {
                 for item in advised_against(&checklist.items, &profile, test) {
                     if !seen.contains(&item.id) {
+                        let id = CardId::new();
                         seen.push(item.id);
-                        cards.push(warning(item, test));
+                        ids.push(id);
+                        cards.push(warning(item, test, id));
                     }
                 }
             }
@@ -186,15 +190,15 @@ pub async fn cds_order_select(
             super::cards::link_patient_page(&mut cards, url, patient.id);
         }
         let at = storage::now();
-        let rows: Vec<IssuedRow> = cards
+        let rows: Vec<IssuedRow> = seen
             .iter()
-            .zip(&seen)
-            .map(|(card, item)| IssuedRow {
-                id: card.uuid.clone(),
+            .zip(&ids)
+            .map(|(item, id)| IssuedRow {
+                id: *id,
                 kind: "order_warning".to_owned(),
-                card_id: card.uuid.clone(),
-                clinic_id: clinic.as_str().to_owned(),
-                patient_id: patient.id.to_string(),
+                card_id: *id,
+                clinic_id: clinic.clone(),
+                patient_id: patient.id,
                 item: Some(item.as_str().to_owned()),
                 hook_instance: hook.hook_instance.clone(),
                 issued_at: at,

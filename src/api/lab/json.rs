@@ -240,7 +240,7 @@ fn process(
         })
         .collect();
     let response = LabResultsResponse {
-        message_id: received.id().to_owned(),
+        message_id: received.id().to_string(),
         counts: session.tally.clone(),
         results: results
             .iter()

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::feed::Logged;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
+use crate::domain::ids::LabMessageId;
 use crate::storage::lab::{self, LabMessageRow};
 use crate::storage::{self, AnyConnection};
 
@@ -125,8 +126,8 @@ impl Received {
         let (content_type, body) = stored_body(content_type, body);
         Self {
             row: LabMessageRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                clinic_id: caller.clinic.as_str().to_owned(),
+                id: LabMessageId::new(),
+                clinic_id: caller.clinic.clone(),
                 feed: feed.to_owned(),
                 message_key: None,
                 request_hash: hex::encode(Sha256::digest(raw)),
@@ -146,8 +147,8 @@ impl Received {
     }
 
     /// The message log id.
-    pub fn id(&self) -> &str {
-        &self.row.id
+    pub fn id(&self) -> LabMessageId {
+        self.row.id
     }
 
     /// Takes the key (`None`: nothing to claim). Concurrent holders of the same key wait for the
@@ -210,7 +211,7 @@ impl Received {
         if self.claimed {
             lab::complete(
                 conn,
-                &self.row.id,
+                self.row.id,
                 outcome.as_str(),
                 Some(&detail),
                 status,
@@ -218,7 +219,7 @@ impl Received {
                 &reply.body,
             )?;
             if outcome == Logged::Rejected {
-                lab::release_key(conn, &self.row.id)?;
+                lab::release_key(conn, self.row.id)?;
             }
             return Ok(());
         }

@@ -59,12 +59,13 @@ pub async fn list_patients(
             }
             None => patients::list(conn, &caller.clinic, after, i64::from(limit) + 1)?,
         };
-        let page = Page::from_rows(rows, limit, |r| r.id.to_string(), PatientView::from);
-        let accesses = page
-            .items
+        // The rows the page shows (the extra one only tells that more exist).
+        let accesses = rows
             .iter()
-            .map(|p| Access::new("read", "patient", &p.id, &p.id))
+            .take(limit as usize)
+            .map(|p| Access::new("read", "patient", p.id, p.id))
             .collect();
+        let page = Page::from_rows(rows, limit, |r| r.id.to_string(), PatientView::from);
         Ok((page, accesses))
     })
     .await?;

@@ -245,7 +245,7 @@ impl ResultView {
             patient_id: row.patient_id.to_string(),
             test: row.test,
             subject: row.subject,
-            pregnancy_id: row.pregnancy_id,
+            pregnancy_id: row.pregnancy_id.map(|p| p.to_string()),
             source: row.source,
             accession: row.accession,
             latest: current.expect("a result always has a version"),

@@ -6,27 +6,28 @@ mod write;
 
 pub use write::record;
 
-use crate::domain::ids::{ClinicId, PatientId, ResultId};
+use crate::domain::ids::{ClinicId, PatientId, PregnancyId, ResultId};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{result_versions, results};
-use super::AnyConnection;
+use super::{AnyConnection, NullableId, StoredId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = results)]
 pub struct ResultRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<ResultId>)]
     pub id: ResultId,
     #[diesel(deserialize_as = String)]
     pub clinic_id: ClinicId,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<PatientId>)]
     pub patient_id: PatientId,
     pub test: String,
     pub subject: String,
-    pub pregnancy_id: Option<String>,
+    #[diesel(deserialize_as = NullableId<PregnancyId>)]
+    pub pregnancy_id: Option<PregnancyId>,
     pub source: String,
     pub accession: Option<String>,
     pub latest_version: i32,
@@ -38,7 +39,7 @@ pub struct ResultRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = result_versions)]
 pub struct ResultVersionRow {
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredId<ResultId>)]
     pub result_id: ResultId,
     pub version: i32,
     pub status: String,
