@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::RequestId;
 use super::patients::{owned_patient, require_clinical};
 use super::state::AppState;
-use super::unit_of_work::{reading, reading_one_statement};
+use super::unit_of_work::{reading, reading_in, Snapshot};
 use crate::auth::Caller;
 use crate::domain::checklist::Checklist;
 use crate::storage::patients::PatientRow;
@@ -64,7 +64,8 @@ pub async fn get_checklist(
     if as_of.is_none() {
         // Between two writes the stored checklist is current: one statement serves it.
         let requested = profile.clone();
-        let stored = reading_one_statement(
+        let stored = reading_in(
+            Snapshot::Statement,
             &state,
             caller.clone(),
             request_id.clone(),

@@ -8,6 +8,7 @@ use super::state::AppState;
 use crate::auth::Caller;
 use crate::domain::ids::PatientId;
 use crate::storage::AnyConnection;
+pub use crate::workup::unit_of_work::Snapshot;
 
 /// A read: a read-only transaction, its accesses audited by the group commit before it answers.
 pub async fn reading<T, F>(
@@ -20,19 +21,12 @@ where
     F: FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    state
-        .workup
-        .read(caller, request_id.0, move |work| {
-            let (conn, caller) = work.parts();
-            let (value, accesses) = f(conn, caller)?;
-            work.accessed_all(accesses);
-            Ok(value)
-        })
-        .await
+    reading_in(Snapshot::Transaction, state, caller, request_id, f).await
 }
 
-/// A read of one statement (its own snapshot, no transaction): see `Workup::read_one_statement`.
-pub async fn reading_one_statement<T, F>(
+/// A read in the snapshot given: a read-only transaction, or one statement's own.
+pub async fn reading_in<T, F>(
+    snapshot: Snapshot,
     state: &AppState,
     caller: Caller,
     request_id: RequestId,
@@ -44,7 +38,7 @@ where
 {
     state
         .workup
-        .read_one_statement(caller, request_id.0, move |work| {
+        .read(snapshot, caller, request_id.0, move |work| {
             let (conn, caller) = work.parts();
             let (value, accesses) = f(conn, caller)?;
             work.accessed_all(accesses);

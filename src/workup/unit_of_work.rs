@@ -150,36 +150,10 @@ impl Workup {
         .map_err(|_| UnitOfWorkError::Aborted)?
     }
 
-    /// A read: `f` runs in a read-only transaction without the write lock; the value is returned
-    /// once the audit rows of what it accessed are committed, and not at all if they cannot be.
-    pub async fn read<T, E, F>(&self, caller: Caller, request_id: String, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut UnitOfWork) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: WorkError,
-    {
-        self.read_in(Snapshot::Transaction, caller, request_id, f)
-            .await
-    }
-
-    /// A read whose `f` runs one statement, a consistent snapshot by itself: no transaction
-    /// around it, which spares PostgreSQL two round trips. Audited like every read.
-    pub async fn read_one_statement<T, E, F>(
-        &self,
-        caller: Caller,
-        request_id: String,
-        f: F,
-    ) -> Result<T, E>
-    where
-        F: FnOnce(&mut UnitOfWork) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: WorkError,
-    {
-        self.read_in(Snapshot::Statement, caller, request_id, f)
-            .await
-    }
-
-    async fn read_in<T, E, F>(
+    /// A read: `f` runs without the write lock, in a read-only transaction or, when it runs one
+    /// statement, in that statement's own snapshot (see [`Snapshot`]); the value is returned once
+    /// the audit rows of what it accessed are committed, and not at all if they cannot be.
+    pub async fn read<T, E, F>(
         &self,
         snapshot: Snapshot,
         caller: Caller,
@@ -302,10 +276,12 @@ impl Workup {
 }
 
 /// What a read's queries see the record as of.
-enum Snapshot {
+#[derive(Debug, Clone, Copy)]
+pub enum Snapshot {
     /// One read-only transaction around all of them.
     Transaction,
-    /// The one statement's own.
+    /// A read of one statement sees that statement's own snapshot: no transaction around it,
+    /// which spares PostgreSQL two round trips.
     Statement,
 }
 
