@@ -7,35 +7,38 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
 
+/// A metric, registered once with [`REGISTRY`] (a metric definition is fixed text: an error here
+/// is a bug).
+pub fn registered<M>(metric: prometheus::Result<M>) -> M
+where
+    M: prometheus::core::Collector + Clone + 'static,
+{
+    let metric = metric.expect("valid metric");
+    REGISTRY
+        .register(Box::new(metric.clone()))
+        .expect("registered once");
+    metric
+}
+
 static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    registered(IntCounterVec::new(
         Opts::new(
             "rpl_http_requests_total",
             "HTTP requests by route and status",
         ),
         &["method", "route", "status"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 static LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
-    let h = HistogramVec::new(
+    registered(HistogramVec::new(
         HistogramOpts::new("rpl_http_request_duration_seconds", "HTTP request latency").buckets(
             vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
             ],
         ),
         &["method", "route"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(h.clone()))
-        .expect("registered once");
-    h
+    ))
 });
 
 pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -63,18 +66,13 @@ pub fn render() -> String {
 }
 
 static POOL: LazyLock<prometheus::IntGaugeVec> = LazyLock::new(|| {
-    let g = prometheus::IntGaugeVec::new(
+    registered(prometheus::IntGaugeVec::new(
         Opts::new(
             "rpl_db_pool_connections",
             "Database pool connections by state",
         ),
         &["state"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(g.clone()))
-        .expect("registered once");
-    g
+    ))
 });
 
 pub fn observe_pool(connections: u32, idle: u32) {
@@ -86,34 +84,24 @@ pub fn observe_pool(connections: u32, idle: u32) {
 }
 
 static INGESTED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    registered(IntCounterVec::new(
         Opts::new(
             "rpl_ingested_results_total",
             "Lab results received, by feed (json, fhir, hl7v2) and outcome (created, versioned, \
              unchanged, unmapped, rejected)",
         ),
         &["feed", "outcome"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 static WORKLIST_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    registered(IntCounterVec::new(
         Opts::new(
             "rpl_worklist_refreshes_total",
             "Worklist summaries re-evaluated, by reason (write, clinic, time, seed, deferred)",
         ),
         &["reason"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 /// Counts `n` lab results of `feed` with `outcome` (after their transaction committed).
@@ -129,15 +117,10 @@ pub fn observe_worklist_refresh(reason: &str) {
 }
 
 static TRANSACTION_RETRIES: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
-    let c = prometheus::IntCounter::new(
+    registered(prometheus::IntCounter::new(
         "rpl_transaction_retries_total",
         "Write transactions run again after a deadlock, serialization failure or busy database",
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 /// One transaction run again after contention.
@@ -146,18 +129,13 @@ pub fn count_transaction_retry() {
 }
 
 static UNREADABLE_ROWS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    registered(IntCounterVec::new(
         Opts::new(
             "rpl_unreadable_rows_total",
             "Stored rows that did not parse (each failed its request instead of being skipped)",
         ),
         &["table"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 /// One stored row of `table` that did not parse.
@@ -166,33 +144,23 @@ pub fn count_unreadable_row(table: &str) {
 }
 
 static AUDIT_BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    registered(IntCounterVec::new(
         Opts::new(
             "rpl_audit_batches_total",
             "Group commits of read audit rows, by outcome",
         ),
         &["outcome"],
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 static AUDIT_BATCH_REQUESTS: LazyLock<prometheus::Histogram> = LazyLock::new(|| {
-    let h = prometheus::Histogram::with_opts(
+    registered(prometheus::Histogram::with_opts(
         HistogramOpts::new(
             "rpl_audit_batch_requests",
             "Reads whose audit rows one group commit wrote",
         )
         .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
-    )
-    .expect("valid metric");
-    REGISTRY
-        .register(Box::new(h.clone()))
-        .expect("registered once");
-    h
+    ))
 });
 
 /// One group commit of read audit rows, for `requests` reads.

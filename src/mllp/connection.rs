@@ -22,18 +22,13 @@ use crate::ingest::hl7v2::{batch_ack, build_ack, read_header, split_batch, AckCo
 use crate::ingest::{FeedProblem, ProblemKind};
 
 static FRAMES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
+    crate::metrics::registered(IntCounterVec::new(
         Opts::new(
             "rpl_mllp_frames_total",
             "MLLP frames by what became of them",
         ),
         &["outcome"],
-    )
-    .expect("valid metric");
-    crate::metrics::REGISTRY
-        .register(Box::new(c.clone()))
-        .expect("registered once");
-    c
+    ))
 });
 
 fn count(outcome: &str) {
