@@ -18,7 +18,7 @@ use crate::domain::checklist::Checklist;
 use crate::storage::patients::PatientRow;
 use crate::storage::AnyConnection;
 use crate::workup::checklists::{self, SideBySide};
-use crate::workup::profiles::{find_profile, list_profiles};
+use crate::workup::profiles::list_profiles;
 use crate::workup::{self, record::clinic_day, record::clinic_today, StoredNow};
 
 /// `?profile=` evaluates under another profile than the patient's.
@@ -62,67 +62,69 @@ pub async fn get_checklist(
     let patient_id = path.into_inner();
     let ChecklistQuery { profile, as_of } = query.into_inner();
     if as_of.is_none() {
-        // Between two writes the stored checklist is current: one statement serves it.
         let requested = profile.clone();
-        let stored = reading_in(
-            Snapshot::Statement,
-            &state,
-            caller.clone(),
-            request_id.clone(),
-            move |conn, caller| {
-                let now = workup::stored_checklist_now(
-                    conn,
-                    &caller.clinic,
-                    patient_id.into(),
-                    requested.as_deref(),
-                )?;
-                match now {
-                    StoredNow::NoSuchPatient => Err(ApiError::NotFound),
-                    StoredNow::Stale => Ok((None, Vec::new())),
-                    StoredNow::Current(id, json) => {
-                        Ok((Some(json), vec![Access::new("read", "checklist", id, id)]))
-                    }
-                }
-            },
-        )
-        .await?;
-        if let Some(checklist) = stored {
-            return Ok(HttpResponse::Ok()
-                .content_type("application/json")
-                .body(checklist));
+        if let Some(stored) =
+            stored_if_current(&state, &caller, &request_id, patient_id, requested).await?
+        {
+            return Ok(json_body(stored));
         }
     }
     let checklist = reading(&state, caller, request_id, move |conn, caller| {
         let patient = owned_patient(conn, caller, &patient_id)?;
         let clinic = clinic_day(conn, &caller.clinic)?;
         let checklist = match as_of {
-            None => workup::checklist_json(conn, &patient, profile.as_deref(), &clinic)?
-                .map_err(|unknown| unknown_profile("profile", &unknown.0))?,
+            None => workup::checklist_json(conn, &patient, profile.as_deref(), &clinic)?,
             Some(day) => {
                 check_as_of(&patient, day, clinic.today)?;
-                let id = match profile.as_deref() {
-                    Some(id) => id.to_owned(),
-                    None => checklists::profile_id_at(conn, &patient, day)?,
-                };
-                let profile = find_profile(conn, &patient.clinic_id, &id)?
-                    .ok_or_else(|| unknown_profile("profile", &id))?;
-                let record = checklists::record_for(conn, patient.id, Some(day))?;
-                serde_json::to_string(&checklists::evaluate(
-                    &record,
-                    patient.partner_mrn.as_deref(),
-                    &profile,
-                    day,
-                ))
-                .expect("a checklist always serialises")
+                checklists::checklist_json_at(conn, &patient, profile.as_deref(), day)?
             }
-        };
+        }
+        .map_err(|unknown| unknown_profile("profile", &unknown.0))?;
         let access = Access::new("read", "checklist", patient.id, patient.id);
         Ok((checklist, vec![access]))
     })
     .await?;
-    Ok(HttpResponse::Ok()
+    Ok(json_body(checklist))
+}
+
+/// Between two writes the stored checklist is current, and one statement serves it (the read
+/// audited as any other); `None` when it must be evaluated.
+async fn stored_if_current(
+    state: &AppState,
+    caller: &Caller,
+    request_id: &RequestId,
+    patient_id: uuid::Uuid,
+    requested: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let read = move |conn: &mut AnyConnection, caller: &Caller| {
+        let now = workup::stored_checklist_now(
+            conn,
+            &caller.clinic,
+            patient_id.into(),
+            requested.as_deref(),
+        )?;
+        match now {
+            StoredNow::NoSuchPatient => Err(ApiError::NotFound),
+            StoredNow::Stale => Ok((None, Vec::new())),
+            StoredNow::Current(id, json) => {
+                Ok((Some(json), vec![Access::new("read", "checklist", id, id)]))
+            }
+        }
+    };
+    reading_in(
+        Snapshot::Statement,
+        state,
+        caller.clone(),
+        request_id.clone(),
+        read,
+    )
+    .await
+}
+
+fn json_body(checklist: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/json")
-        .body(checklist))
+        .body(checklist)
 }
 
 fn unknown_profile(field: &str, id: &str) -> ApiError {

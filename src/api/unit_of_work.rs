@@ -10,6 +10,32 @@ use crate::domain::ids::PatientId;
 use crate::storage::AnyConnection;
 pub use crate::workup::unit_of_work::Snapshot;
 
+/// The work of a read: its value and the accesses to audit.
+pub trait ReadWork<T>:
+    FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static
+{
+}
+
+impl<T, F> ReadWork<T> for F where
+    F: FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static
+{
+}
+
+/// The work of a write: its value and the accesses to audit; it may run again in a fresh
+/// transaction after contention, so it is `Fn`.
+pub trait WriteWork<T>:
+    Fn(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + Sync + 'static
+{
+}
+
+impl<T, F> WriteWork<T> for F where
+    F: Fn(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// A read: a read-only transaction, its accesses audited by the group commit before it answers.
 pub async fn reading<T, F>(
     state: &AppState,
@@ -18,7 +44,7 @@ pub async fn reading<T, F>(
     f: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static,
+    F: ReadWork<T>,
     T: Send + 'static,
 {
     reading_in(Snapshot::Transaction, state, caller, request_id, f).await
@@ -33,7 +59,7 @@ pub async fn reading_in<T, F>(
     f: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError> + Send + 'static,
+    F: ReadWork<T>,
     T: Send + 'static,
 {
     state
@@ -55,10 +81,7 @@ pub async fn audited<T, F>(
     f: F,
 ) -> Result<T, ApiError>
 where
-    F: Fn(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError>
-        + Send
-        + Sync
-        + 'static,
+    F: WriteWork<T>,
     T: Send + 'static,
 {
     writing(state, caller, request_id, Vec::<PatientId>::new(), f).await
@@ -74,10 +97,7 @@ pub async fn writing<T, F, I>(
     f: F,
 ) -> Result<T, ApiError>
 where
-    F: Fn(&mut AnyConnection, &Caller) -> Result<(T, Vec<Access>), ApiError>
-        + Send
-        + Sync
-        + 'static,
+    F: WriteWork<T>,
     T: Send + 'static,
     I: IntoIterator,
     I::Item: Into<PatientId>,

@@ -7,6 +7,23 @@ use super::schema::clinics;
 use super::AnyConnection;
 use crate::domain::ids::ClinicId;
 
+/// What evaluating a checklist now needs of the clinic.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clinics)]
+pub struct ClinicSettings {
+    /// IANA time zone name (`Europe/Berlin`).
+    pub time_zone: String,
+    pub default_profile: String,
+}
+
+pub fn settings(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<Option<ClinicSettings>> {
+    clinics::table
+        .find(id.as_str())
+        .select(ClinicSettings::as_select())
+        .get_result(conn)
+        .optional()
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clinics)]
 pub struct ClinicRow {
@@ -60,14 +77,4 @@ pub fn update(conn: &mut AnyConnection, id: &ClinicId, changes: &ClinicChanges) 
         .set(changes)
         .execute(conn)
         .map(|_| ())
-}
-
-/// The clinic's time zone name (`UTC` when the clinic has no row yet).
-pub fn time_zone(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<String> {
-    clinics::table
-        .find(id.as_str())
-        .select(clinics::time_zone)
-        .first(conn)
-        .optional()
-        .map(|tz| tz.unwrap_or_else(|| "UTC".to_owned()))
 }

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::clinics::ClinicSettings;
 use super::patients::PatientRow;
 use super::schema::{clinics, patients, worklist_items, worklist_summaries};
 use super::{AnyConnection, StoredId};
@@ -328,8 +329,7 @@ pub struct StoredChecklist {
 /// (absent while the clinic has no row yet) and the checklist stored with her summary.
 pub struct ChecklistView {
     pub patient: PatientRow,
-    /// `(time_zone, default_profile)`.
-    pub clinic: Option<(String, String)>,
+    pub clinic: Option<ClinicSettings>,
     pub stored: Option<StoredChecklist>,
 }
 
@@ -346,7 +346,7 @@ pub fn checklist_view(
         .filter(patients::deleted_at.is_null())
         .select((
             PatientRow::as_select(),
-            (clinics::time_zone, clinics::default_profile).nullable(),
+            Option::<ClinicSettings>::as_select(),
             Option::<StoredChecklist>::as_select(),
         ))
         .get_result(conn)

@@ -94,6 +94,28 @@ pub fn profile_id_at(
     Ok(as_of::choice_at(&clinic, clinic_now, day).unwrap_or_else(|| DEFAULT_PROFILE_ID.to_owned()))
 }
 
+/// The patient's checklist as JSON as the service would have answered at the end of `day`: the
+/// record as it stood then, under `requested` or else the profile that applied to her then.
+pub fn checklist_json_at(
+    conn: &mut AnyConnection,
+    patient: &PatientRow,
+    requested: Option<&str>,
+    day: NaiveDate,
+) -> QueryResult<Result<String, UnknownProfile>> {
+    let id = match requested {
+        Some(id) => id.to_owned(),
+        None => profile_id_at(conn, patient, day)?,
+    };
+    let Some(profile) = find_profile(conn, &patient.clinic_id, &id)? else {
+        return Ok(Err(UnknownProfile(id)));
+    };
+    let record = record_for(conn, patient.id, Some(day))?;
+    let checklist = evaluate(&record, patient.partner_mrn.as_deref(), &profile, day);
+    Ok(Ok(
+        serde_json::to_string(&checklist).expect("a checklist always serialises")
+    ))
+}
+
 /// The profiles named, in order, or the first unknown one.
 pub fn profiles_named(
     conn: &mut AnyConnection,

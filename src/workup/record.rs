@@ -8,6 +8,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
+use crate::storage::clinics::ClinicSettings;
+
 use crate::domain::catalogue::TestCode;
 use crate::domain::ids::PatientId;
 use crate::domain::item::ItemId;
@@ -288,20 +290,18 @@ pub struct ClinicDay {
 }
 
 pub fn clinic_day(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<ClinicDay> {
-    use diesel::OptionalExtension;
-    let clinic = crate::storage::clinics::get(conn, clinic_id).optional()?;
-    Ok(ClinicDay::of(
-        clinic.map(|c| (c.time_zone, c.default_profile)),
-    ))
+    Ok(ClinicDay::of(crate::storage::clinics::settings(
+        conn, clinic_id,
+    )?))
 }
 
 impl ClinicDay {
-    /// From the clinic's `(time_zone, default_profile)`, if it has a row yet.
-    pub fn of(clinic: Option<(String, String)>) -> Self {
+    /// From the clinic's settings, if it has a row yet (else UTC and the service default).
+    pub fn of(clinic: Option<ClinicSettings>) -> Self {
         match clinic {
-            Some((time_zone, default_profile)) => Self {
-                today: today_in(&time_zone),
-                default_profile,
+            Some(c) => Self {
+                today: today_in(&c.time_zone),
+                default_profile: c.default_profile,
             },
             None => Self {
                 today: today_in("UTC"),
@@ -314,7 +314,5 @@ impl ClinicDay {
 /// Today's date for a clinic, in its time zone: the evaluation date of every checklist served now
 /// and the last date that is not "in the future".
 pub fn clinic_today(conn: &mut AnyConnection, clinic_id: &ClinicId) -> QueryResult<NaiveDate> {
-    Ok(today_in(&crate::storage::clinics::time_zone(
-        conn, clinic_id,
-    )?))
+    clinic_day(conn, clinic_id).map(|clinic| clinic.today)
 }

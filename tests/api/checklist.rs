@@ -348,3 +348,70 @@ async fn the_checklist_stored_by_the_last_write_is_served_only_while_it_is_curre
         "a write re-evaluates in its own transaction"
     );
 }
+
+/// Both ways a checklist is served (the stored one, or evaluated now or as of a day) refuse the
+/// same bad requests the same way, and audit nothing they did not show.
+#[actix_web::test]
+async fn a_checklist_refuses_an_unknown_profile_another_clinics_patient_and_a_malformed_id() {
+    let app = spawn_app().await;
+    let id = two_losses(&app).await;
+    let stored = app
+        .get(&format!("/v1/patients/{id}/checklist"), &app.clinician())
+        .await;
+    assert_eq!(stored.status, 200, "{}", stored.text());
+    let today = Utc::now().date_naive();
+    for query in [
+        "?profile=astrology",
+        &format!("?profile=astrology&as_of={today}"),
+    ] {
+        let bad = app
+            .get(
+                &format!("/v1/patients/{id}/checklist{query}"),
+                &app.clinician(),
+            )
+            .await;
+        let problem = assert_problem(&bad, 422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "profile", "{query}");
+    }
+    let other = app.token(rpl_workup::auth::Role::Clinician, CLINIC_B);
+    for query in ["", "?profile=rcog-2023", &format!("?as_of={today}")] {
+        let hidden = app
+            .get(&format!("/v1/patients/{id}/checklist{query}"), &other)
+            .await;
+        assert_eq!(hidden.status, 404, "{query}: {}", hidden.text());
+        assert_eq!(
+            hidden.text(),
+            app.get(
+                &format!("/v1/patients/{}/checklist{query}", uuid::Uuid::now_v7()),
+                &other
+            )
+            .await
+            .text(),
+            "another clinic's patient reads like no patient"
+        );
+    }
+    let malformed = app
+        .get("/v1/patients/not-a-uuid/checklist", &app.clinician())
+        .await;
+    assert!(
+        (400..500).contains(&malformed.status),
+        "{}: {}",
+        malformed.status,
+        malformed.text()
+    );
+    // Only the one checklist shown was audited as read.
+    let audit = app
+        .get(
+            &format!("/v1/audit?patient_id={id}&action=read"),
+            &app.admin(),
+        )
+        .await
+        .json();
+    let reads: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["resource_type"] == "checklist")
+        .collect();
+    assert_eq!(reads.len(), 1, "{audit}");
+}
