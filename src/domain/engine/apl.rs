@@ -50,6 +50,16 @@ impl WriteTo for Note {
     fn write_to(&self, out: &mut String) {
         let name = self.name;
         let weeks = |out: &mut String| self.weeks.write_to(out);
+        // "<test> positive on <first><link><second>, at least <n><tail>"
+        let two_samples = |out: &mut String, (first, link, second), tail: &str| {
+            push_all(out, &[name, " positive on "]);
+            Ymd(first).write_to(out);
+            out.push_str(link);
+            Ymd(second).write_to(out);
+            out.push_str(", at least ");
+            weeks(out);
+            out.push_str(tail);
+        };
         match self.kind {
             NoteKind::Undated => push_all(
                 out,
@@ -59,24 +69,16 @@ impl WriteTo for Note {
                     " has no sample date, so its persistence cannot be judged",
                 ],
             ),
-            NoteKind::Persistent { first, again } => {
-                push_all(out, &[name, " positive on "]);
-                Ymd(first).write_to(out);
-                out.push_str(" and again on ");
-                Ymd(again).write_to(out);
-                out.push_str(", at least ");
-                weeks(out);
-                out.push_str(" weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)");
-            }
-            NoteKind::Transient { first, negative } => {
-                push_all(out, &[name, " positive on "]);
-                Ymd(first).write_to(out);
-                out.push_str(" but negative on ");
-                Ymd(negative).write_to(out);
-                out.push_str(", at least ");
-                weeks(out);
-                out.push_str(" weeks later: transient positivity");
-            }
+            NoteKind::Persistent { first, again } => two_samples(
+                out,
+                (first, " and again on ", again),
+                " weeks apart: persistent (laboratory criterion for antiphospholipid syndrome met)",
+            ),
+            NoteKind::Transient { first, negative } => two_samples(
+                out,
+                (first, " but negative on ", negative),
+                " weeks later: transient positivity",
+            ),
             NoteKind::RepeatDue { due } => {
                 push_all(out, &["persistence of ", name, " needs a repeat ≥ "]);
                 weeks(out);

@@ -147,10 +147,8 @@ fn holds(c: &Condition, ctx: &Context, asks: &mut Vec<TestCode>, why: &mut Strin
                 Some(r) => {
                     let _ = write!(
                         why,
-                        "no pregnancy tissue is available for testing ({} by {} on {})",
-                        Spaced(r.action.as_str()),
-                        r.by,
-                        Ymd(r.at.date_naive())
+                        "no pregnancy tissue is available for testing ({})",
+                        Recorded(r)
                     );
                     true
                 }
@@ -236,6 +234,22 @@ fn tissue_unavailable<'a>(ctx: &Context<'a>) -> Option<&'a Review> {
     })
 }
 
+/// A clinician's review as the reasons cite it: "not applicable by dr-a on 2026-05-01".
+struct Recorded<'a>(&'a Review);
+
+impl std::fmt::Display for Recorded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        write!(
+            f,
+            "{} by {} on {}",
+            Spaced(r.action.as_str()),
+            r.by,
+            Ymd(r.at.date_naive())
+        )
+    }
+}
+
 /// §6.4: the most recent counted loss's tissue testing failed, or it had no tissue.
 fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
     let Some(latest) = ctx.latest_loss else {
@@ -272,10 +286,8 @@ fn latest_tissue_failed(ctx: &Context, why: &mut String) -> bool {
         if let Some(r) = tissue_unavailable(ctx) {
             let _ = write!(
                 why,
-                "no tissue of {loss} is available for testing ({} by {} on {})",
-                Spaced(r.action.as_str()),
-                r.by,
-                Ymd(r.at.date_naive())
+                "no tissue of {loss} is available for testing ({})",
+                Recorded(r)
             );
             return true;
         }

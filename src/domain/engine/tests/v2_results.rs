@@ -138,3 +138,39 @@ fn rcog_recommendations_quote_the_guideline_and_say_where_it_is_silent() {
 fn tissue_failed() -> R {
     tissue("failed")
 }
+
+/// §6.4 in a clinic's own profile that asks about any counted loss's tissue, not only the most
+/// recent one: a declined tissue test leaves the losses as unexplained as no tissue, and the
+/// reason cites the review that recorded it.
+#[test]
+fn any_loss_tissue_unavailable_cites_the_review_that_recorded_it() {
+    let rcog = serde_json::to_string(crate::domain::profile::builtin("rcog-2023").unwrap())
+        .unwrap()
+        .replace(
+            "\"latest_loss_tissue_failed_or_unavailable\"",
+            "\"tissue_failed_or_unavailable\"",
+        )
+        .replace("\"rcog-2023\"", "\"clinic-any-loss-tissue\"");
+    let profile: Profile = serde_json::from_str(&rcog).unwrap();
+    let declined = three().reviewed(
+        Some(PregnancyTissueGenetics),
+        ReviewAction::Declined,
+        "2026-10-01",
+    );
+    let checklist = declined.evaluate(&profile, "2026-11-23");
+    let parental = checklist.item(ParentalKaryotype).unwrap();
+    assert_eq!(parental.status, Outstanding, "{}", parental.reason);
+    assert!(
+        parental.reason.contains(
+            "no pregnancy tissue is available for testing (declined by dr-a on 2026-10-01)"
+        ),
+        "{}",
+        parental.reason
+    );
+    let untested = three().evaluate(&profile, "2026-11-23");
+    assert_eq!(
+        untested.item(ParentalKaryotype).unwrap().status,
+        NotIndicated,
+        "no tissue result and no review: not indicated"
+    );
+}
