@@ -9,14 +9,6 @@ use crate::lab_support::*;
 
 const PATIENTS: usize = 12;
 
-fn observation(mrn: &str, accession: &str) -> Value {
-    let mut obs: Value =
-        serde_json::from_slice(&fixture("fhir/observation-acl-igg-positive.json")).unwrap();
-    obs["identifier"][0]["value"] = json!(accession);
-    obs["subject"]["identifier"]["value"] = json!(mrn);
-    obs
-}
-
 fn apl_status(items: &Value, key: &str) -> Option<String> {
     items
         .as_array()?
@@ -37,16 +29,10 @@ async fn a_bundle_over_many_patients_leaves_no_clinician_view_stale() {
                 .await,
         );
     }
-    let before = app
-        .get(
-            &format!("/v1/patients/{}/checklist", ids[0]),
-            &app.clinician(),
-        )
-        .await
-        .json();
+    let before = app.checklist(&ids[0]).await;
     let entries: Vec<Value> = (0..PATIENTS)
         .map(|k| {
-            json!({"resource": observation(&format!("BULK-{k:02}"), &format!("ACC-{k}")),
+            json!({"resource": acl_igg_observation(&format!("BULK-{k:02}"), &format!("ACC-{k}")),
                    "request": {"method": "POST", "url": "Observation"}})
         })
         .collect();
@@ -56,10 +42,7 @@ async fn a_bundle_over_many_patients_leaves_no_clinician_view_stale() {
 
     // Every patient's checklist already reads the new result.
     for p in &ids {
-        let checklist = app
-            .get(&format!("/v1/patients/{p}/checklist"), &app.clinician())
-            .await
-            .json();
+        let checklist = app.checklist(p).await;
         assert_ne!(
             apl_status(&checklist["items"], "id"),
             apl_status(&before["items"], "id"),
@@ -98,10 +81,7 @@ async fn a_bundle_over_many_patients_leaves_no_clinician_view_stale() {
             .iter()
             .find(|r| r["patient_id"] == p.as_str())
             .unwrap_or_else(|| panic!("{p} on the worklist: {page}"));
-        let checklist = app
-            .get(&format!("/v1/patients/{p}/checklist"), &app.clinician())
-            .await
-            .json();
+        let checklist = app.checklist(p).await;
         assert_eq!(
             apl_status(&row["items"], "id"),
             apl_status(&checklist["items"], "id"),

@@ -400,18 +400,5 @@ async fn a_checklist_refuses_an_unknown_profile_another_clinics_patient_and_a_ma
         malformed.text()
     );
     // Only the one checklist shown was audited as read.
-    let audit = app
-        .get(
-            &format!("/v1/audit?patient_id={id}&action=read"),
-            &app.admin(),
-        )
-        .await
-        .json();
-    let reads: Vec<&Value> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|row| row["resource_type"] == "checklist")
-        .collect();
-    assert_eq!(reads.len(), 1, "{audit}");
+    assert_eq!(app.audited_reads(&id, "checklist").await, 1);
 }

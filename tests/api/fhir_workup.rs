@@ -186,20 +186,7 @@ async fn apply_and_rpl_workup_return_a_valid_care_plan_with_proposed_orders_and_
             .status,
         403
     );
-    let audit = app
-        .get(
-            &format!("/v1/audit?patient_id={id}&action=read"),
-            &app.admin(),
-        )
-        .await
-        .json();
-    let care_plan_reads = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["resource_type"] == "care_plan")
-        .count();
-    assert_eq!(care_plan_reads, 2);
+    assert_eq!(app.audited_reads(&id, "care_plan").await, 2);
 }
 
 #[actix_web::test]

@@ -284,6 +284,35 @@ impl TestApp {
     }
 
     /// Creates a patient of clinic A and returns her id.
+    /// How many of the patient's audit rows record a read of `resource_type`.
+    pub async fn audited_reads(&self, patient: &str, resource_type: &str) -> usize {
+        let audit = self
+            .get(
+                &format!("/v1/audit?patient_id={patient}&action=read&limit=200"),
+                &self.admin(),
+            )
+            .await
+            .json();
+        audit["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("an audit page: {audit}"))
+            .iter()
+            .filter(|row| row["resource_type"] == resource_type)
+            .count()
+    }
+
+    /// The patient's checklist as a clinician reads it (asserting it is served).
+    pub async fn checklist(&self, patient: &str) -> Value {
+        let res = self
+            .get(
+                &format!("/v1/patients/{patient}/checklist"),
+                &self.clinician(),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
+    }
+
     pub async fn create_patient(&self, body: &Value) -> String {
         let res = self.post("/v1/patients", &self.clinician(), body).await;
         assert_eq!(res.status, 201, "create patient: {}", res.text());

@@ -120,3 +120,12 @@ pub fn lab_result(accession: &str, loinc: &str, status: &str, value: Value) -> V
     json!({"accession": accession, "loinc": loinc, "status": status, "value": value,
            "collected_on": "2026-01-05"})
 }
+
+/// A positive anticardiolipin IgG FHIR Observation of patient `mrn` with accession `accession`.
+pub fn acl_igg_observation(mrn: &str, accession: &str) -> Value {
+    let mut obs: Value =
+        serde_json::from_slice(&fixture("fhir/observation-acl-igg-positive.json")).unwrap();
+    obs["identifier"][0]["value"] = json!(accession);
+    obs["subject"]["identifier"]["value"] = json!(mrn);
+    obs
+}

@@ -14,21 +14,12 @@ const PATIENTS: usize = 20;
 const WRITERS: usize = 8;
 const ROUNDS: usize = 2;
 
-/// A FHIR Observation of patient `mrn` with accession `accession`.
-fn observation(mrn: &str, accession: &str) -> Value {
-    let mut obs: Value =
-        serde_json::from_slice(&fixture("fhir/observation-acl-igg-positive.json")).unwrap();
-    obs["identifier"][0]["value"] = json!(accession);
-    obs["subject"]["identifier"]["value"] = json!(mrn);
-    obs
-}
-
 /// A Bundle of one Observation per patient, in the order given.
 fn bundle(kind: &str, mrns: &[String], prefix: &str) -> Vec<u8> {
     let entries: Vec<Value> = mrns
         .iter()
         .map(|mrn| {
-            json!({"resource": observation(mrn, &format!("{prefix}-{mrn}")),
+            json!({"resource": acl_igg_observation(mrn, &format!("{prefix}-{mrn}")),
                    "request": {"method": "POST", "url": "Observation"}})
         })
         .collect();
@@ -55,7 +46,7 @@ async fn writer(app: &TestApp, ids: &[String], kind: &str, w: usize) -> Vec<(Str
                 post_lab(app, &body, &[]).await
             }
             "observation" => {
-                let body = serde_json::to_vec(&observation(&m, &tag)).unwrap();
+                let body = serde_json::to_vec(&acl_igg_observation(&m, &tag)).unwrap();
                 post_fhir(app, "/fhir/r4/Observation", body, &[]).await
             }
             "batch" | "transaction" => {
