@@ -62,6 +62,11 @@ pub fn ensure(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<ClinicRow>
     get(conn, id)
 }
 
+/// The clinic's row, if a token of it was used yet.
+pub fn find(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<Option<ClinicRow>> {
+    get(conn, id).optional()
+}
+
 pub fn get(conn: &mut AnyConnection, id: &ClinicId) -> QueryResult<ClinicRow> {
     clinics::table
         .find(id.as_str())

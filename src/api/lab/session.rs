@@ -148,12 +148,10 @@ impl ClinicSettings {
     /// Loads the clinic's settings and code maps.
     pub fn load(conn: &mut AnyConnection, caller: &Caller) -> Result<Self, ApiError> {
         let clinic = caller.clinic.clone();
-        let mrn_system = match clinics::get(conn, &clinic) {
-            Ok(row) => row.mrn_system,
-            Err(diesel::result::Error::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let today = crate::workup::record::clinic_today(conn, &clinic)?;
+        // One read of the clinic row (it is absent until a token of the clinic is first used).
+        let row = clinics::find(conn, &clinic)?;
+        let today = crate::workup::record::today_in(row.as_ref().map_or("UTC", |r| &r.time_zone));
+        let mrn_system = row.and_then(|r| r.mrn_system);
         let mut codes = HashMap::new();
         for m in code_maps::list(conn, &clinic)? {
             // A map to a test this release does not know must not quietly leave results unmapped.
